@@ -1,0 +1,34 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from core.views import health
+
+handler404 = "core.errors.handler404"
+handler500 = "core.errors.handler500"
+
+admin.site.site_header = "Absher-style portal — officers"
+admin.site.site_title = "Officers"
+
+api_v1 = [
+    path("", include("core.api_urls")),
+    path("", include("nafath.api_urls")),
+    path("", include("civil_affairs.api_urls")),
+    path("", include("passports.api_urls")),
+    path("", include("payments.api_urls")),
+    path("", include("notifications.api_urls")),
+    path("schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema", authentication_classes=[], permission_classes=[]), name="api-docs"),
+]
+
+urlpatterns = [
+    path("health/", health, name="health"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("", include("core.urls")),
+    path("", include("nafath.urls")),
+    path("civil-affairs/", include("civil_affairs.urls")),
+    path("passports/", include("passports.urls")),
+    path("payments/", include("payments.urls")),
+    path("notifications/", include("notifications.urls")),
+]

@@ -1,0 +1,23 @@
+"""API plumbing shared by every app."""
+from rest_framework.permissions import BasePermission
+
+from core.models import Person
+
+
+class IsPerson(BasePermission):
+    """The caller signed in through Nafath (bearer token): request.user is a registry Person."""
+
+    def has_permission(self, request, view):
+        return isinstance(getattr(request, "user", None), Person)
+
+
+def client_ip(request) -> str:
+    """The client address. Behind the proxy of docker-compose the first X-Forwarded-For hop
+    is trusted only when TRUST_X_FORWARDED_FOR is on."""
+    from django.conf import settings
+
+    if getattr(settings, "TRUST_X_FORWARDED_FOR", False):
+        fwd = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if fwd:
+            return fwd.split(",")[0].strip()
+    return request.META.get("REMOTE_ADDR", "") or "unknown"

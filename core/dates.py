@@ -1,0 +1,58 @@
+"""Gregorian dates stored, Umm al-Qura Hijri shown beside them."""
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from hijridate import Gregorian
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+def hijri_parts(d: dt.date):
+    h = Gregorian(d.year, d.month, d.day).to_hijri()
+    return h.year, h.month, h.day
+
+
+def hijri_iso(d: dt.date | None) -> str | None:
+    """`1448-06-02`, the API's form."""
+    if d is None:
+        return None
+    try:
+        y, m, day = hijri_parts(d)
+    except (OverflowError, ValueError):
+        return None
+    return f"{y:04d}-{m:02d}-{day:02d}"
+
+
+def api_date(d: dt.date | None):
+    """The API's date shape: {"gregorian": "2026-11-22", "hijri": "1448-06-02"}."""
+    if d is None:
+        return None
+    return {"gregorian": d.isoformat(), "hijri": hijri_iso(d)}
+
+
+def dual_date(d: dt.date | None) -> str:
+    """`1448/06/02 هـ — 2026/11/22` (AH marker in the active language)."""
+    if d is None:
+        return ""
+    if isinstance(d, dt.datetime):
+        d = timezone.localtime(d).date() if timezone.is_aware(d) else d.date()
+    h = hijri_iso(d)
+    hijri = h.replace("-", "/") + " " + _("AH") if h else ""
+    return f"{hijri} — {d:%Y/%m/%d}" if hijri else f"{d:%Y/%m/%d}"
+
+
+def add_months(d: dt.date, months: int) -> dt.date:
+    """Calendar months, clamped to the month's last day (31 Jan + 1 month = 28/29 Feb)."""
+    import calendar
+
+    m = d.month - 1 + months
+    y = d.year + m // 12
+    m = m % 12 + 1
+    return dt.date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
+
+
+def age_on(birth: dt.date, on: dt.date) -> int:
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))

@@ -1,0 +1,45 @@
+"""Reads for the dashboard, scoped to the person who asks."""
+from dataclasses import dataclass
+import datetime as dt
+
+from django.conf import settings
+
+from core import dates
+from core.models import Person
+
+
+@dataclass
+class DocumentStatus:
+    kind: str  # "national_id" or "iqama"
+    expiry: dt.date | None
+    days_left: int | None
+    in_renewal_window: bool
+    expired: bool
+
+
+def person_document_status(*, person: Person) -> DocumentStatus:
+    """The person's own identity document: the national ID for citizens, the iqama for residents."""
+    today = dates.today()
+    if person.is_citizen:
+        from civil_affairs.models import NationalIdCard
+
+        card = NationalIdCard.objects.filter(person=person, status=NationalIdCard.Status.ACTIVE).first()
+        expiry, window, kind = (card.expiry_date if card else None), settings.ID_RENEWAL_WINDOW_DAYS, "national_id"
+    else:
+        from passports.models import Iqama
+
+        iqama = Iqama.objects.filter(person=person).first()
+        expiry, window, kind = (iqama.expiry_date if iqama else None), settings.IQAMA_RENEWAL_WINDOW_DAYS, "iqama"
+    days = (expiry - today).days if expiry else None
+    return DocumentStatus(kind, expiry, days, days is not None and days <= window, days is not None and days < 0)
+
+
+def family_list_for_head(*, head: Person):
+    """The head's dependents and companions with the documents the dashboard shows."""
+    from passports.models import FamilyMember
+
+    return (
+        FamilyMember.objects.filter(head=head)
+        .select_related("person", "person__iqama")
+        .order_by("id")
+    )

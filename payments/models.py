@@ -1,0 +1,91 @@
+from decimal import Decimal
+
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from core.models import Person
+
+
+class Payment(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "PENDING", _("Awaiting payment")
+        PAID = "PAID", _("Paid")
+        FAILED = "FAILED", _("Failed")
+        EXPIRED = "EXPIRED", _("Expired")
+        REFUNDED = "REFUNDED", _("Refunded")
+
+    class Method(models.TextChoices):
+        SADAD = "SADAD", _("SADAD")
+        CARD = "CARD", _("Card (mada)")
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="payments", verbose_name=_("person"))
+    reference = models.CharField(_("reference"), max_length=20, unique=True)
+    # What the payment pays for: a purpose registered in payments.registry and the object's id.
+    purpose = models.CharField(_("purpose"), max_length=50)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    amount = models.DecimalField(_("amount (SAR)"), max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default="SAR")
+    biller_code = models.CharField(_("SADAD biller code"), max_length=10)
+    bill_number = models.CharField(_("SADAD bill number"), max_length=20, unique=True)
+    due_at = models.DateTimeField(_("due at"))
+    method = models.CharField(_("method"), max_length=10, choices=Method.choices, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    bank_reference = models.CharField(_("bank reference"), max_length=64, null=True, blank=True, unique=True)
+    fulfilled_at = models.DateTimeField(_("handed over at"), null=True, blank=True)
+    refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
+    refund_reason = models.CharField(_("refund reason"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["purpose", "object_id"])]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gte=Decimal("0")), name="payment_amount_not_negative")]
+
+    def __str__(self):
+        return f"{self.reference} {self.amount} {self.status}"
+
+
+class PaymentItem(models.Model):
+    class Code(models.TextChoices):
+        FEE = "FEE", _("Fee")
+        LEVY = "LEVY", _("Levy")
+        FINE = "FINE", _("Fine")
+        DELIVERY = "DELIVERY", _("Delivery")
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="items")
+    # A specific code (ID_LATE_FINE, DEPENDENT_LEVY, IQAMA_FEE, DELIVERY_FEE, CIVIL_FINE, TRAFFIC_VIOLATION, ...)
+    code = models.CharField(_("code"), max_length=40)
+    kind = models.CharField(_("kind"), max_length=10, choices=Code.choices)
+    description_ar = models.CharField(max_length=200)
+    description_en = models.CharField(max_length=200)
+    amount = models.DecimalField(_("amount (SAR)"), max_digits=12, decimal_places=2)
+    # What the item settles, when it settles a registry row (a fine or a violation).
+    settles_type = models.CharField(max_length=64, blank=True)
+    settles_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gte=Decimal("0")), name="payment_item_amount_not_negative")]
+
+    @property
+    def description(self):
+        return self.description_en if (get_language() or "ar").startswith("en") else self.description_ar
+
+
+class PaymentEvent(models.Model):
+    """The history of a payment: every status change and every notification received."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    kind = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]

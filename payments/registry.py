@@ -1,0 +1,36 @@
+"""What a request app does when its payment is paid or refunded.
+
+Request apps register a purpose in their AppConfig.ready():
+
+    payments.registry.register("id_renewal", on_paid="civil_affairs.services.renewal_on_paid",
+                               on_refunded="civil_affairs.services.renewal_on_refunded")
+
+Handlers are dotted paths to functions taking `payment_id=` (keyword). Payments knows no
+request type by name; it only calls these after commit, from a worker, once per payment."""
+from dataclasses import dataclass
+
+from django.utils.module_loading import import_string
+
+_purposes: dict[str, "Purpose"] = {}
+
+
+@dataclass(frozen=True)
+class Purpose:
+    name: str
+    on_paid: str | None = None
+    on_refunded: str | None = None
+    # Where the person follows the request: a URL name taking the payment's object_id as `pk`.
+    detail_url_name: str | None = None
+
+
+def register(name: str, *, on_paid: str | None = None, on_refunded: str | None = None, detail_url_name: str | None = None):
+    _purposes[name] = Purpose(name, on_paid, on_refunded, detail_url_name)
+
+
+def get(name: str) -> Purpose | None:
+    return _purposes.get(name)
+
+
+def call(handler: str | None, **kwargs):
+    if handler:
+        import_string(handler)(**kwargs)
