@@ -1,5 +1,10 @@
+import logging
+
 from django.apps import AppConfig
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+
+log = logging.getLogger("absher")
 
 
 class CoreConfig(AppConfig):
@@ -8,3 +13,6 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from core import schema  # noqa: F401  (registers the OpenAPI auth extensions)
+
+        if not settings.REDIS_URL:
+            log.warning("REDIS_URL is not set: background tasks run in-process, inside the web request")

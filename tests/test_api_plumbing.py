@@ -87,3 +87,29 @@ def test_method_not_allowed_is_json_405(api_client_for, person):
 def test_malformed_json_is_400(api_client_for, person):
     c = api_client_for(person)
     _assert_error(c.post("/api/v1/me/", data="{not json", content_type="application/json"), 405, "METHOD_NOT_ALLOWED")
+
+
+def test_unhandled_api_error_is_json_500_without_a_trace():
+    from core.errors import api_exception_handler
+
+    resp = api_exception_handler(RuntimeError("secret internals"), {})
+    assert resp.status_code == 500
+    assert resp.data["error"]["code"] == "SERVER_ERROR"
+    assert "secret internals" not in str(resp.data)
+
+
+def test_django_level_500_on_api_path_is_json(rf):
+    import json
+
+    from core.errors import handler500
+
+    resp = handler500(rf.get("/api/v1/me/"))
+    assert resp.status_code == 500
+    assert json.loads(resp.content)["error"]["code"] == "SERVER_ERROR"
+
+
+@pytest.mark.django_db
+def test_page_404_is_html_in_the_portal_layout(client):
+    resp = client.get("/no-such-page/")
+    assert resp.status_code == 404
+    assert b'dir="rtl"' in resp.content
