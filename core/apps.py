@@ -14,5 +14,8 @@ class CoreConfig(AppConfig):
     def ready(self):
         from core import schema  # noqa: F401  (registers the OpenAPI auth extensions)
 
-        if not settings.REDIS_URL:
+        import sys
+
+        serving = "runserver" in sys.argv or any(n in sys.argv[0] for n in ("gunicorn", "celery"))
+        if serving and not settings.REDIS_URL:
             log.warning("REDIS_URL is not set: background tasks run in-process, inside the web request")

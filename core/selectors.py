@@ -38,8 +38,9 @@ def family_list_for_head(*, head: Person):
     """The head's dependents and companions with the documents the dashboard shows."""
     from passports.models import FamilyMember
 
-    return (
-        FamilyMember.objects.filter(head=head)
-        .select_related("person", "person__iqama")
-        .order_by("id")
-    )
+    today = dates.today()
+    members = list(FamilyMember.objects.filter(head=head).select_related("person", "person__iqama").order_by("id"))
+    for m in members:
+        iqama = getattr(m.person, "iqama", None)
+        m.days_left = (iqama.expiry_date - today).days if iqama else None
+    return members

@@ -22,8 +22,8 @@ def home(request):
 def dashboard(request):
     person = request.person
     doc = selectors.person_document_status(person=person)
-    family = list(selectors.family_list_for_head(head=person)) if not person.is_citizen else []
-    return render(request, "core/dashboard.html", {"doc": doc, "family": family})
+    family = selectors.family_list_for_head(head=person) if not person.is_citizen else []
+    return render(request, "core/dashboard.html", {"doc": doc, "family": family, "window": settings.IQAMA_RENEWAL_WINDOW_DAYS})
 
 
 @require_POST
