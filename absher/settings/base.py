@@ -238,3 +238,27 @@ CURRENCY = "SAR"
 IQAMA_RENEWAL_WINDOW_DAYS = env.int("IQAMA_RENEWAL_WINDOW_DAYS", default=90)  # [U] dashboard banner
 DEMO_NAFATH_PIN = env("DEMO_NAFATH_PIN", default="1234")
 DEMO_OFFICER_PASSWORD = env("DEMO_OFFICER_PASSWORD", default="officer-demo-pass")
+
+# --- civil_affairs.photo: photo-check engine (area photo). Thresholds measured on real photos:
+# see docs/photo_check.md for the figures behind each default.
+PHOTO_MAX_UPLOAD_BYTES = env.int("PHOTO_MAX_UPLOAD_BYTES", default=8 * 1024 * 1024)
+PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)  # checked from the header, before decoding
+PHOTO_JPEG_QUALITY = env.int("PHOTO_JPEG_QUALITY", default=92)
+PHOTO_MIN_WIDTH = env.int("PHOTO_MIN_WIDTH", default=400)  # LOW_RESOLUTION
+PHOTO_MIN_HEIGHT = env.int("PHOTO_MIN_HEIGHT", default=500)
+PHOTO_MIN_FACE_RATIO = env.float("PHOTO_MIN_FACE_RATIO", default=0.20)  # face box height / image height (FACE_TOO_SMALL)
+PHOTO_MAX_CENTRE_OFFSET = env.float("PHOTO_MAX_CENTRE_OFFSET", default=0.12)  # face centre off the image centre / size (FACE_NOT_CENTRED)
+PHOTO_MIN_SHARPNESS = env.float("PHOTO_MIN_SHARPNESS", default=60.0)  # Laplacian variance of the face, 256 px high (BLURRY)
+PHOTO_MIN_FACE_LUMA = env.float("PHOTO_MIN_FACE_LUMA", default=70.0)  # mean luma 0-255 of the face (TOO_DARK)
+PHOTO_MAX_FACE_LUMA = env.float("PHOTO_MAX_FACE_LUMA", default=215.0)  # (TOO_BRIGHT)
+PHOTO_BACKGROUND_MIN_LUMA = env.float("PHOTO_BACKGROUND_MIN_LUMA", default=170.0)  # border strips: light (BACKGROUND_NOT_PLAIN)
+PHOTO_BACKGROUND_MAX_STD = env.float("PHOTO_BACKGROUND_MAX_STD", default=20.0)  # border strips: plain
+FACE_MATCH_TOLERANCE = env.float("FACE_MATCH_TOLERANCE", default=0.50)  # distance <= this: MATCH
+FACE_REJECT_TOLERANCE = env.float("FACE_REJECT_TOLERANCE", default=0.62)  # distance > this: NO_MATCH; between: REVIEW
+FACE_DETECT_MAX_SIDE = env.int("FACE_DETECT_MAX_SIDE", default=640)  # detect on a copy downscaled to this longest side
+FACE_DETECT_UPSAMPLE = env.int("FACE_DETECT_UPSAMPLE", default=1)  # HOG detector upsampling of that copy
+# The face engine behind the adapter: the real dlib engine, or the scenario test double
+# ("civil_affairs.photo.face.ScenarioFaceEngine") driven by FACE_ENGINE_SCENARIO
+# (match, review, no_face, multiple_faces, mismatch, timeout).
+FACE_ENGINE = env("FACE_ENGINE", default="civil_affairs.photo.face.DlibFaceEngine")
+FACE_ENGINE_SCENARIO = env("FACE_ENGINE_SCENARIO", default="match")

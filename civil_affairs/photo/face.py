@@ -1,0 +1,163 @@
+"""The face engine behind a small adapter.
+
+    engine = face_engine()                     # the one configured in settings.FACE_ENGINE
+    faces = engine.locate(rgb)                 # [(top, right, bottom, left)] in rgb's pixels
+    enc = engine.encode(rgb, faces[0])         # numpy float64 (128,)
+
+DlibFaceEngine is the real one (face_recognition / dlib): it detects on a copy downscaled to
+FACE_DETECT_MAX_SIDE, scales the boxes back up, and encodes once from the located face on
+the full image (known_face_locations, num_jitters=1). face_recognition is imported lazily,
+once per process, on first use (a worker loads it once; web processes never do unless asked).
+
+ScenarioFaceEngine is the test double for the flow's tests, driven by named scenarios
+(settings.FACE_ENGINE_SCENARIO, read at each call so override_settings and a worker's
+environment both work): match, review, mismatch, no_face, multiple_faces, timeout.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Protocol
+
+import numpy as np
+from django.conf import settings
+from django.utils.module_loading import import_string
+from PIL import Image
+
+Box = tuple[int, int, int, int]  # (top, right, bottom, left), face_recognition's order
+
+
+class FaceEngineError(Exception):
+    """The engine could not run (a transient failure: the caller may retry)."""
+
+
+class FaceEngineTimeout(FaceEngineError, TimeoutError):
+    """The engine did not answer in time (transient)."""
+
+
+class FaceEngine(Protocol):
+    model: str
+
+    def locate(self, rgb: np.ndarray) -> list[Box]: ...
+
+    def encode(self, rgb: np.ndarray, box: Box) -> np.ndarray: ...
+
+    def distance(self, known: np.ndarray, candidate: np.ndarray) -> float: ...
+
+
+@functools.cache
+def _face_recognition():
+    import face_recognition  # noqa: PLC0415  (heavy: dlib models load here, once per process)
+
+    return face_recognition
+
+
+@functools.cache
+def _dlib_version() -> str:
+    try:
+        import dlib  # noqa: PLC0415
+
+        return dlib.__version__
+    except Exception:  # pragma: no cover
+        return "?"
+
+
+def downscale_for_detection(rgb: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
+    """A copy whose longest side is at most max_side, and the factor from it back to rgb."""
+    h, w = rgb.shape[:2]
+    longest = max(h, w)
+    if longest <= max_side:
+        return rgb, 1.0
+    scale = longest / max_side
+    size = (max(1, round(w / scale)), max(1, round(h / scale)))
+    small = Image.fromarray(rgb).resize(size, Image.BILINEAR, reducing_gap=2.0)
+    return np.asarray(small), w / size[0]
+
+
+class DlibFaceEngine:
+    """face_recognition 1.3 on dlib: HOG detector, 5-point landmarks, ResNet v1 encoder."""
+
+    def __init__(self):
+        self.max_side = settings.FACE_DETECT_MAX_SIDE
+        self.upsample = settings.FACE_DETECT_UPSAMPLE
+        self.model = f"dlib-{_dlib_version()}/hog+resnet_v1/5pt"
+
+    def locate(self, rgb: np.ndarray) -> list[Box]:
+        fr = _face_recognition()
+        small, factor = downscale_for_detection(rgb, self.max_side)
+        h, w = rgb.shape[:2]
+        boxes = []
+        for top, right, bottom, left in fr.face_locations(small, number_of_times_to_upsample=self.upsample, model="hog"):
+            boxes.append(
+                (
+                    max(0, round(top * factor)),
+                    min(w, round(right * factor)),
+                    min(h, round(bottom * factor)),
+                    max(0, round(left * factor)),
+                )
+            )
+        return boxes
+
+    def encode(self, rgb: np.ndarray, box: Box) -> np.ndarray:
+        fr = _face_recognition()
+        encodings = fr.face_encodings(rgb, known_face_locations=[box], num_jitters=1, model="small")
+        if not encodings:  # pragma: no cover - dlib always encodes a given box
+            raise FaceEngineError("no encoding for the located face")
+        return np.asarray(encodings[0], dtype=np.float64)
+
+    def distance(self, known: np.ndarray, candidate: np.ndarray) -> float:
+        return float(np.linalg.norm(np.asarray(known, dtype=np.float64) - np.asarray(candidate, dtype=np.float64)))
+
+
+class ScenarioFaceEngine:
+    """Test double: no dlib, answers by scenario. One face is a box centred in the image,
+    about half its height; "multiple_faces" gives two side by side. Encodings are chosen so
+    the distance to the photo on file is 0.0 (match), midway between the tolerances
+    (review) or 0.8 (mismatch)."""
+
+    SCENARIOS = ("match", "review", "mismatch", "no_face", "multiple_faces", "timeout")
+    model = "scenario-double"
+
+    @property
+    def scenario(self) -> str:
+        s = settings.FACE_ENGINE_SCENARIO
+        if s not in self.SCENARIOS:
+            raise ValueError(f"unknown FACE_ENGINE_SCENARIO {s!r}; one of {self.SCENARIOS}")
+        return s
+
+    def locate(self, rgb: np.ndarray) -> list[Box]:
+        s = self.scenario
+        if s == "timeout":
+            raise FaceEngineTimeout("scenario: timeout")
+        if s == "no_face":
+            return []
+        h, w = rgb.shape[:2]
+        fh, fw = h // 2, min(w // 2, h // 2)
+        top = (h - fh) // 2
+        if s == "multiple_faces":
+            return [(top, w // 2 - 1, top + fh // 2, max(0, w // 2 - fw // 2)), (top, min(w, w // 2 + fw // 2), top + fh // 2, w // 2 + 1)]
+        left = (w - fw) // 2
+        return [(top, left + fw, top + fh, left)]
+
+    def encode(self, rgb: np.ndarray, box: Box) -> np.ndarray:
+        v = np.zeros(128, dtype=np.float64)
+        v[0] = 0.1
+        return v
+
+    def distance(self, known: np.ndarray, candidate: np.ndarray) -> float:
+        s = self.scenario
+        if s == "match":
+            return 0.0
+        if s == "review":
+            return round((settings.FACE_MATCH_TOLERANCE + settings.FACE_REJECT_TOLERANCE) / 2, 4)
+        return 0.8
+
+
+def face_engine() -> FaceEngine:
+    """The configured engine; one instance per process and per class path (the dlib models
+    are loaded by face_recognition's import, cached in _face_recognition)."""
+    return _engine_for(settings.FACE_ENGINE, settings.FACE_DETECT_MAX_SIDE, settings.FACE_DETECT_UPSAMPLE)
+
+
+@functools.cache
+def _engine_for(path: str, max_side: int, upsample: int) -> FaceEngine:
+    return import_string(path)()

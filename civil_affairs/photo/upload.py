@@ -1,0 +1,133 @@
+"""Hostile-upload sanitising for photos: size cap, pixel cap from the header before any
+decoding, JPEG and PNG decoders only, EXIF orientation applied, alpha removed, and a fresh
+JPEG re-encoded without metadata.
+
+This module MUST NOT import face_recognition: importing it sets Pillow's
+ImageFile.LOAD_TRUNCATED_IMAGES = True for the whole process. Uploads are validated here,
+and the full decode is additionally forced with that switch off (under a lock), so a
+truncated file is refused even in a process where face_recognition was imported.
+
+The sha256 is of the RAW upload bytes: it is stable (independent of the JPEG encoder's
+version and settings), so "the same failed image sent again is refused at once" is a plain
+lookup by hash.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+import warnings
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from PIL import Image, ImageFile, ImageOps
+
+from core.errors import ApplicationError
+
+ALLOWED_FORMATS = ["JPEG", "PNG"]
+_strict_load_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class SanitizedImage:
+    jpeg: bytes
+    width: int
+    height: int
+    sha256: str
+
+
+def _too_large(details: dict) -> ApplicationError:
+    return ApplicationError(
+        "IMAGE_TOO_LARGE",
+        _("The photo is too large. Send a JPEG or PNG photo of at most %(mb)s MB and %(mp)s megapixels.")
+        % {"mb": _fmt(settings.PHOTO_MAX_UPLOAD_BYTES / (1024 * 1024)), "mp": _fmt(settings.PHOTO_MAX_PIXELS / 1_000_000)},
+        details,
+        status=400,
+    )
+
+
+def _invalid(reason: str) -> ApplicationError:
+    return ApplicationError(
+        "INVALID_IMAGE",
+        _("The file is not a readable photo. Send a complete JPEG or PNG photo."),
+        {"reason": reason},
+        status=400,
+    )
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}" if x == int(x) else f"{x:.1f}"
+
+
+def _strict_load(img: Image.Image) -> None:
+    """Decode every pixel with Pillow's accept-truncated switch OFF, whatever another
+    import set it to, then restore it. The lock keeps two threads from interleaving."""
+    with _strict_load_lock:
+        previous = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            img.load()
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = previous
+
+
+def _flatten_to_rgb(img: Image.Image) -> Image.Image:
+    has_alpha = img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
+    if has_alpha:
+        rgba = img.convert("RGBA")
+        canvas = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        canvas.alpha_composite(rgba)
+        return canvas.convert("RGB")
+    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
+        # 16-bit greyscale PNG: scale to 8 bits before converting (Pillow would clip).
+        return img.point(lambda v: v / 256).convert("L").convert("RGB")
+    return img.convert("RGB")
+
+
+def image_sanitize(*, data: bytes) -> SanitizedImage:
+    """Validate an untrusted upload and return a clean JPEG (no metadata, upright, RGB).
+
+    Raises ApplicationError IMAGE_TOO_LARGE (bytes or pixels over the caps, or a
+    decompression bomb) or INVALID_IMAGE (not a complete JPEG/PNG), both status 400.
+    """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise _invalid("not bytes")
+    data = bytes(data)
+    if len(data) > settings.PHOTO_MAX_UPLOAD_BYTES:
+        raise _too_large({"bytes": len(data), "max_bytes": settings.PHOTO_MAX_UPLOAD_BYTES})
+    if not data:
+        raise _invalid("empty file")
+    sha256 = hashlib.sha256(data).hexdigest()
+    with warnings.catch_warnings():
+        # Pillow's own bomb guard (MAX_IMAGE_PIXELS): a warning past 1x, an error past 2x.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            img = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)  # reads the header only
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise _too_large({"reason": str(exc)}) from None
+        except Exception as exc:  # UnidentifiedImageError, SyntaxError, struct errors on garbage
+            raise _invalid(f"not a JPEG or PNG: {type(exc).__name__}") from None
+        width, height = img.size
+        if width <= 0 or height <= 0:
+            raise _invalid("empty image")
+        if width * height > settings.PHOTO_MAX_PIXELS:
+            raise _too_large({"width": width, "height": height, "max_pixels": settings.PHOTO_MAX_PIXELS})
+        try:
+            _strict_load(img)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise _too_large({"reason": str(exc)}) from None
+        except Exception as exc:  # OSError "image file is truncated", broken data streams, CRC errors
+            raise _invalid(f"cannot decode: {exc}") from None
+    try:
+        img = ImageOps.exif_transpose(img)
+    except Exception:  # a malformed EXIF block: keep the pixels as stored
+        pass
+    try:
+        rgb = _flatten_to_rgb(img)
+        out = io.BytesIO()
+        # No exif=, no icc_profile=: the new file carries no metadata at all.
+        rgb.save(out, "JPEG", quality=settings.PHOTO_JPEG_QUALITY, optimize=True)
+    except Exception as exc:
+        raise _invalid(f"cannot convert: {exc}") from None
+    return SanitizedImage(jpeg=out.getvalue(), width=rgb.width, height=rgb.height, sha256=sha256)
