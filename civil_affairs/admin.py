@@ -25,3 +25,124 @@ class CivilAffairsFineAdmin(admin.ModelAdmin):
 class OfficeAdmin(admin.ModelAdmin):
     list_display = ("name_en", "name_ar", "city_en", "active")
     search_fields = ("name_en", "name_ar", "city_en", "city_ar")
+
+
+# --- the officers' review queue for ID renewals ------------------------------------------------
+import datetime as dt  # noqa: E402
+
+from django.contrib import messages  # noqa: E402
+from django.shortcuts import get_object_or_404, redirect  # noqa: E402
+from django.template.response import TemplateResponse  # noqa: E402
+from django.urls import path, reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from django.utils.translation import gettext as _g  # noqa: E402
+from django.utils.translation import gettext_lazy as _  # noqa: E402
+
+from civil_affairs.models import IdRenewal, IdRenewalEvent  # noqa: E402
+
+
+class AgeFilter(admin.SimpleListFilter):
+    """How long the request has been in its current status."""
+
+    title = _("time in status")
+    parameter_name = "age"
+
+    def lookups(self, request, model_admin):
+        return [("1d", _("less than a day")), ("3d", _("1 to 3 days")), ("old", _("more than 3 days"))]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "1d":
+            return queryset.filter(status_changed_at__gte=now - dt.timedelta(days=1))
+        if self.value() == "3d":
+            return queryset.filter(status_changed_at__lt=now - dt.timedelta(days=1), status_changed_at__gte=now - dt.timedelta(days=3))
+        if self.value() == "old":
+            return queryset.filter(status_changed_at__lt=now - dt.timedelta(days=3))
+        return queryset
+
+
+class IdRenewalEventInline(admin.TabularInline):
+    model = IdRenewalEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ("status", "at", "note")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(IdRenewal)
+class IdRenewalAdmin(admin.ModelAdmin):
+    """The review queue. Decisions go through the review page (services with an optimistic version),
+    never through a plain model form."""
+
+    list_display = ("reference", "person", "status", "check_status", "face_decision", "face_distance", "delivery_method", "status_changed_at")
+    list_filter = ("status", AgeFilter, "face_decision", "check_status", "delivery_method")
+    search_fields = ("reference",) + PERSON_SEARCH
+    ordering = ("status_changed_at",)
+    list_select_related = ("person",)
+    inlines = [IdRenewalEventInline]
+    change_form_template = None
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields if f.name not in ("photo_encoding",)]
+
+    def get_fields(self, request, obj=None):
+        return ["reference", "person", "status", "version", "check_status", "check_reasons", "check_metrics", "face_decision",
+                "face_distance", "match_tolerance", "reject_tolerance", "face_model", "delivery_method", "address", "office",
+                "payment", "new_card", "decided_by", "decided_at", "decision_reason", "created_at", "status_changed_at"]
+
+    def get_urls(self):
+        return [path("<int:pk>/review/", self.admin_site.admin_view(self.review_view), name="civil_affairs_idrenewal_review")] + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {}, review_url=reverse("admin:civil_affairs_idrenewal_review", args=[object_id]))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def review_view(self, request, pk):
+        from civil_affairs import services
+        from civil_affairs.forms import ReviewDecisionForm
+        from core.errors import ApplicationError
+
+        renewal = get_object_or_404(IdRenewal.objects.select_related("person", "payment", "new_card"), pk=pk)
+        form = ReviewDecisionForm(request.POST or None, initial={"version": renewal.version})
+        if request.method == "POST" and request.POST.get("advance"):
+            try:
+                services.renewal_card_advance(renewal_id=renewal.pk, officer=request.user, expected_status=request.POST.get("advance"))
+                messages.success(request, _g("The card moved on."))
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+            return redirect("admin:civil_affairs_idrenewal_review", pk=renewal.pk)
+        if request.method == "POST" and form.is_valid():
+            d = form.cleaned_data
+            try:
+                if d["decision"] == "approve":
+                    services.renewal_approve(renewal_id=renewal.pk, officer=request.user, expected_version=d["version"])
+                    messages.success(request, _g("Approved: the new card is issued."))
+                else:
+                    services.renewal_reject(renewal_id=renewal.pk, officer=request.user, reason=d["reason"], expected_version=d["version"])
+                    messages.success(request, _g("Rejected: the citizen sees the reason and any payment is refunded."))
+                return redirect("admin:civil_affairs_idrenewal_review", pk=renewal.pk)
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+        person = renewal.person
+        context = dict(
+            self.admin_site.each_context(request),
+            title=_g("Review %(reference)s") % {"reference": renewal.reference},
+            renewal=renewal, person=person, form=form, opts=self.model._meta,
+            reasons=[{"code": r.get("code"), "message": services.reason_message(r.get("code", ""), r.get("message", ""))} for r in renewal.check_reasons],
+            metrics=sorted((renewal.check_metrics or {}).items()),
+            can_decide=renewal.status == IdRenewal.Status.UNDER_REVIEW,
+            can_advance=renewal.status in ("APPROVED", "PRINTING", "OUT_FOR_DELIVERY", "READY_FOR_PICKUP"),
+            has_photo_on_file=bool(person.photo),
+        )
+        return TemplateResponse(request, "civil_affairs/admin/review.html", context, status=400 if form.errors else 200)

@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class CivilAffairsConfig(AppConfig):
     name = "civil_affairs"
     verbose_name = _("Civil affairs")
+
+    def ready(self):
+        from payments import registry
+
+        registry.register(
+            "id_renewal",
+            on_paid="civil_affairs.services.renewal_on_paid",
+            on_refunded="civil_affairs.services.renewal_on_refunded",
+            detail_url_name="civil_affairs:detail",
+        )

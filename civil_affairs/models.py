@@ -1,5 +1,6 @@
 """Civil affairs registry: national ID cards, fines and offices."""
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -74,3 +75,111 @@ class Office(models.Model):
     @property
     def city(self):
         return self.city_en if (get_language() or "ar").startswith("en") else self.city_ar
+
+
+class IdRenewal(models.Model):
+    """A national ID renewal request: photo → check → delivery choice → payment → approval → card."""
+
+    class Status(models.TextChoices):
+        PHOTO_CHECK = "PHOTO_CHECK", _("Checking the photo")
+        PHOTO_REJECTED = "PHOTO_REJECTED", _("Photo rejected")
+        AWAITING_DELIVERY_CHOICE = "AWAITING_DELIVERY_CHOICE", _("Choose delivery or pickup")
+        AWAITING_PAYMENT = "AWAITING_PAYMENT", _("Awaiting payment")
+        IN_PROCESS = "IN_PROCESS", _("In process")
+        UNDER_REVIEW = "UNDER_REVIEW", _("Under review by an officer")
+        APPROVED = "APPROVED", _("Approved")
+        PRINTING = "PRINTING", _("Card printing")
+        OUT_FOR_DELIVERY = "OUT_FOR_DELIVERY", _("Out for delivery")
+        READY_FOR_PICKUP = "READY_FOR_PICKUP", _("Ready for pickup")
+        DELIVERED = "DELIVERED", _("Delivered")
+        COLLECTED = "COLLECTED", _("Collected")
+        REJECTED = "REJECTED", _("Rejected")
+        CANCELLED = "CANCELLED", _("Cancelled")
+
+    class CheckStatus(models.TextChoices):
+        PENDING = "PENDING", _("Pending")
+        PASSED = "PASSED", _("Passed")
+        FAILED = "FAILED", _("Failed")
+
+    class Delivery(models.TextChoices):
+        POST = "POST", _("Postal delivery")
+        PICKUP = "PICKUP", _("Pickup at an office")
+
+    # Statuses in which a request is still "in progress" (blocks a second one).
+    OPEN_STATUSES = (
+        "PHOTO_CHECK", "AWAITING_DELIVERY_CHOICE", "AWAITING_PAYMENT", "IN_PROCESS", "UNDER_REVIEW",
+        "APPROVED", "PRINTING", "OUT_FOR_DELIVERY", "READY_FOR_PICKUP",
+    )
+    FINAL_STATUSES = ("PHOTO_REJECTED", "DELIVERED", "COLLECTED", "REJECTED", "CANCELLED")
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="id_renewals", verbose_name=_("person"))
+    reference = models.CharField(_("reference"), max_length=20, unique=True)
+    status = models.CharField(_("status"), max_length=30, choices=Status.choices, default=Status.PHOTO_CHECK, db_index=True)
+    status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now, db_index=True)
+    # Eligibility facts frozen at request time.
+    old_card = models.ForeignKey(NationalIdCard, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    id_expiry = models.DateField(_("ID expiry when requested"), null=True, blank=True)
+    late_fine = models.DecimalField(_("late fine (SAR)"), max_digits=10, decimal_places=2, default=0)
+    # The new photo (biometric: private storage, encrypted) and its check.
+    photo = models.CharField(_("photo"), max_length=255, blank=True, help_text="path in private storage (encrypted)")
+    photo_sha256 = models.CharField(max_length=64, db_index=True)
+    photo_width = models.PositiveIntegerField(default=0)
+    photo_height = models.PositiveIntegerField(default=0)
+    photo_deleted_at = models.DateTimeField(_("photo deleted at"), null=True, blank=True)
+    photo_encoding = models.BinaryField(null=True, blank=True, editable=False)
+    check_status = models.CharField(_("photo check"), max_length=10, choices=CheckStatus.choices, default=CheckStatus.PENDING)
+    check_attempts = models.PositiveSmallIntegerField(default=0)
+    check_started_at = models.DateTimeField(null=True, blank=True)
+    check_reasons = models.JSONField(default=list, blank=True)
+    check_metrics = models.JSONField(default=dict, blank=True)
+    check_duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    face_decision = models.CharField(_("face match"), max_length=10, blank=True)
+    face_distance = models.FloatField(_("face distance"), null=True, blank=True)
+    match_tolerance = models.FloatField(null=True, blank=True)
+    reject_tolerance = models.FloatField(null=True, blank=True)
+    face_model = models.CharField(max_length=100, blank=True)
+    # Receiving the card.
+    delivery_method = models.CharField(_("delivery"), max_length=10, choices=Delivery.choices, blank=True)
+    address = models.ForeignKey("core.NationalAddress", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    office = models.ForeignKey(Office, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    payment = models.ForeignKey("payments.Payment", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Decision.
+    new_card = models.ForeignKey(NationalIdCard, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField(_("reason"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("ID renewal")
+        verbose_name_plural = _("ID renewals")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"], condition=models.Q(status__in=[
+                    "PHOTO_CHECK", "AWAITING_DELIVERY_CHOICE", "AWAITING_PAYMENT", "IN_PROCESS", "UNDER_REVIEW",
+                    "APPROVED", "PRINTING", "OUT_FOR_DELIVERY", "READY_FOR_PICKUP"]),
+                name="one_open_id_renewal_per_person",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.status}"
+
+    @property
+    def is_open(self):
+        return self.status in self.OPEN_STATUSES
+
+
+class IdRenewalEvent(models.Model):
+    """The request's history as the person sees it: one row per status reached."""
+
+    renewal = models.ForeignKey(IdRenewal, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(max_length=30, choices=IdRenewal.Status.choices)
+    at = models.DateTimeField(default=timezone.now)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [models.UniqueConstraint(fields=["renewal", "status"], name="one_event_per_renewal_status")]

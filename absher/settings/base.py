@@ -239,6 +239,26 @@ IQAMA_RENEWAL_WINDOW_DAYS = env.int("IQAMA_RENEWAL_WINDOW_DAYS", default=90)  # 
 DEMO_NAFATH_PIN = env("DEMO_NAFATH_PIN", default="1234")
 DEMO_OFFICER_PASSWORD = env("DEMO_OFFICER_PASSWORD", default="officer-demo-pass")
 
+# --- civil_affairs: national ID renewal flow (area idrenewal) ---
+# Photo uploads: at most N new renewal attempts per person in a sliding window.
+ID_PHOTO_ATTEMPTS_MAX = env.int("ID_PHOTO_ATTEMPTS_MAX", default=5)
+ID_PHOTO_ATTEMPTS_WINDOW_SECONDS = env.int("ID_PHOTO_ATTEMPTS_WINDOW_SECONDS", default=60 * 60)
+# The photo-check task claims a renewal at most this many times (a poison image cannot requeue forever).
+ID_PHOTO_CHECK_MAX_TRIES = env.int("ID_PHOTO_CHECK_MAX_TRIES", default=3)
+# A renewal still in PHOTO_CHECK this long after its last claim is re-queued by the sweeper.
+ID_PHOTO_CHECK_STUCK_SECONDS = env.int("ID_PHOTO_CHECK_STUCK_SECONDS", default=180)
+# Rejected selfies are deleted after this many days.
+ID_PHOTO_REJECTED_RETENTION_DAYS = env.int("ID_PHOTO_REJECTED_RETENTION_DAYS", default=30)
+# The card's journey: seconds a renewal stays in a status before the periodic task moves it on.
+ID_CARD_STAGE_DELAYS_SECONDS = {
+    "APPROVED": env.int("ID_CARD_DELAY_APPROVED_SECONDS", default=60),
+    "PRINTING": env.int("ID_CARD_DELAY_PRINTING_SECONDS", default=60 * 60 * 24),
+    "OUT_FOR_DELIVERY": env.int("ID_CARD_DELAY_OUT_FOR_DELIVERY_SECONDS", default=60 * 60 * 24 * 2),
+}
+CELERY_BEAT_SCHEDULE["id-renewal-photo-check-sweep"] = {"task": "civil_affairs.tasks.renewal_photo_check_sweep", "schedule": 60}
+CELERY_BEAT_SCHEDULE["id-renewal-card-progress"] = {"task": "civil_affairs.tasks.renewal_card_progress", "schedule": 300}
+CELERY_BEAT_SCHEDULE["id-renewal-photo-purge"] = {"task": "civil_affairs.tasks.renewal_photo_purge", "schedule": 60 * 60 * 6}
+
 # --- civil_affairs.photo: photo-check engine (area photo). Thresholds measured on real photos:
 # see docs/photo_check.md for the figures behind each default.
 PHOTO_MAX_UPLOAD_BYTES = env.int("PHOTO_MAX_UPLOAD_BYTES", default=8 * 1024 * 1024)
@@ -248,9 +268,9 @@ PHOTO_MIN_WIDTH = env.int("PHOTO_MIN_WIDTH", default=400)  # LOW_RESOLUTION
 PHOTO_MIN_HEIGHT = env.int("PHOTO_MIN_HEIGHT", default=500)
 PHOTO_MIN_FACE_RATIO = env.float("PHOTO_MIN_FACE_RATIO", default=0.20)  # face box height / image height (FACE_TOO_SMALL)
 PHOTO_MAX_CENTRE_OFFSET = env.float("PHOTO_MAX_CENTRE_OFFSET", default=0.12)  # face centre off the image centre / size (FACE_NOT_CENTRED)
-PHOTO_MIN_SHARPNESS = env.float("PHOTO_MIN_SHARPNESS", default=60.0)  # Laplacian variance of the face, 256 px high (BLURRY)
-PHOTO_MIN_FACE_LUMA = env.float("PHOTO_MIN_FACE_LUMA", default=70.0)  # mean luma 0-255 of the face (TOO_DARK)
-PHOTO_MAX_FACE_LUMA = env.float("PHOTO_MAX_FACE_LUMA", default=215.0)  # (TOO_BRIGHT)
+PHOTO_MIN_SHARPNESS = env.float("PHOTO_MIN_SHARPNESS", default=30.0)  # Laplacian variance of the face, <=256 px high, contrast-normalised (BLURRY)
+PHOTO_MIN_FACE_LUMA = env.float("PHOTO_MIN_FACE_LUMA", default=60.0)  # mean luma 0-255 of the face (TOO_DARK)
+PHOTO_MAX_FACE_LUMA = env.float("PHOTO_MAX_FACE_LUMA", default=205.0)  # (TOO_BRIGHT)
 PHOTO_BACKGROUND_MIN_LUMA = env.float("PHOTO_BACKGROUND_MIN_LUMA", default=170.0)  # border strips: light (BACKGROUND_NOT_PLAIN)
 PHOTO_BACKGROUND_MAX_STD = env.float("PHOTO_BACKGROUND_MAX_STD", default=20.0)  # border strips: plain
 FACE_MATCH_TOLERANCE = env.float("FACE_MATCH_TOLERANCE", default=0.50)  # distance <= this: MATCH

@@ -1,0 +1,172 @@
+"""Pages of the national ID renewal: start (eligibility, photo rules, upload or camera), the
+request's page (live photo check, delivery choice, payment, tracking), and the photo views."""
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from core.api import client_ip
+from core.auth import person_required
+from core.errors import ApplicationError, NotFound
+from civil_affairs import selectors, services
+from civil_affairs.api import renewal_payload
+from civil_affairs.forms import DeliveryForm, PhotoUploadForm
+from civil_affairs.models import IdRenewal
+
+S = IdRenewal.Status
+def _steps(renewal: IdRenewal | None):
+    """The stepper: (label, state) with state done/current/''."""
+    from django.utils.translation import gettext
+
+    labels = [gettext("Eligibility"), gettext("Photo"), gettext("Photo check"), gettext("Delivery"), gettext("Payment"), gettext("Tracking")]
+    if renewal is None:
+        current = 1
+    else:
+        current = {
+            S.PHOTO_CHECK: 2, S.PHOTO_REJECTED: 2, S.AWAITING_DELIVERY_CHOICE: 3, S.AWAITING_PAYMENT: 4, S.CANCELLED: 3,
+        }.get(renewal.status, 5)
+    return [(label, "done" if i < current else "current" if i == current else "") for i, label in enumerate(labels)]
+
+
+def _not_found(fn):
+    def wrapper(request, *args, **kwargs):
+        try:
+            return fn(request, *args, **kwargs)
+        except NotFound:
+            raise Http404
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+@person_required
+def start(request):
+    person = request.person
+    elig = selectors.renewal_eligibility(person=person)
+    form = PhotoUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            renewal = services.renewal_create(person=person, photo_data=form.cleaned_data["photo"].read(), ip=client_ip(request))
+        except ApplicationError as exc:
+            if exc.code == "NOT_ELIGIBLE":
+                form.add_error(None, exc.message)
+            else:
+                form.add_error("photo", exc.message)
+        else:
+            return redirect("civil_affairs:detail", pk=renewal.pk)
+    history = selectors.renewal_list_for_person(person=person)[:10]
+    return render(request, "civil_affairs/start.html", {
+        "elig": elig, "form": form, "steps": _steps(None), "history": history,
+    }, status=400 if request.method == "POST" else 200)
+
+
+@never_cache
+@person_required
+@_not_found
+def detail(request, pk):
+    person = request.person
+    renewal = selectors.renewal_get_for_person(person=person, renewal_id=pk)
+    form = None
+    if renewal.status == S.AWAITING_DELIVERY_CHOICE:
+        form = DeliveryForm(addresses=selectors.address_list_for_person(person=person), offices=selectors.office_list())
+    return render(request, "civil_affairs/detail.html", _detail_context(renewal, form))
+
+
+def _detail_context(renewal, form):
+    person = renewal.person
+    data = renewal_payload(renewal)
+    return {
+        "renewal": renewal, "data": data, "form": form, "steps": _steps(renewal),
+        "addresses": selectors.address_list_for_person(person=person),
+        "undeliverable": [a for a in selectors.address_list_for_person(person=person) if not a.deliverable],
+        "payment": renewal.payment,
+        "live": renewal.status in (S.PHOTO_CHECK, S.IN_PROCESS, S.AWAITING_PAYMENT),
+        "delivery_fee": settings.ID_DELIVERY_FEE,
+    }
+
+
+@require_POST
+@person_required
+@_not_found
+def delivery(request, pk):
+    person = request.person
+    renewal = selectors.renewal_get_for_person(person=person, renewal_id=pk)
+    form = DeliveryForm(request.POST, addresses=selectors.address_list_for_person(person=person), offices=selectors.office_list())
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.renewal_delivery_choose(person=person, renewal_id=renewal.pk, method=d["method"],
+                                             address_id=d.get("address_id"), office_id=d.get("office_id"))
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("civil_affairs:detail", pk=renewal.pk)
+    renewal = selectors.renewal_get_for_person(person=person, renewal_id=pk)
+    if renewal.status != S.AWAITING_DELIVERY_CHOICE:
+        messages.error(request, _("This request cannot do that in its current status (%(status)s).") % {"status": renewal.get_status_display()})
+        return redirect("civil_affairs:detail", pk=renewal.pk)
+    return render(request, "civil_affairs/detail.html", _detail_context(renewal, form), status=400)
+
+
+@require_POST
+@person_required
+@_not_found
+def cancel(request, pk):
+    try:
+        services.renewal_cancel(person=request.person, renewal_id=pk)
+    except ApplicationError as exc:
+        if exc.status == 404:
+            raise Http404
+        messages.error(request, exc.message)
+    return redirect("civil_affairs:detail", pk=pk)
+
+
+@never_cache
+@person_required
+@_not_found
+def status_json(request, pk):
+    """What the page polls while the check (or the processing) runs."""
+    renewal = selectors.renewal_get_for_person(person=request.person, renewal_id=pk)
+    return JsonResponse(renewal_payload(renewal))
+
+
+def _image(data: bytes | None):
+    if data is None:
+        raise Http404
+    resp = HttpResponse(data, content_type="image/jpeg")
+    resp["Cache-Control"] = "private, no-store"
+    resp["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+@never_cache
+def photo(request, pk):
+    """The renewal's new photo: to its owner (signed-in person) or to a staff officer; each read audited."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.is_staff:
+        renewal = IdRenewal.objects.select_related("person").filter(pk=pk).first()
+        if renewal is None:
+            raise Http404
+        return _image(services.renewal_photo_read(renewal=renewal, which="new", officer=user, ip=client_ip(request)))
+    if getattr(request, "person", None) is None:
+        raise Http404
+    try:
+        renewal = selectors.renewal_get_for_person(person=request.person, renewal_id=pk)
+    except NotFound:
+        raise Http404
+    return _image(services.renewal_photo_read(renewal=renewal, which="new", person=request.person, ip=client_ip(request)))
+
+
+@never_cache
+def photo_on_file(request, pk):
+    """The photo on file of a renewal's person: staff officers only (for the review side by side)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not user.is_staff:
+        raise Http404
+    renewal = IdRenewal.objects.select_related("person").filter(pk=pk).first()
+    if renewal is None:
+        raise Http404
+    return _image(services.renewal_photo_read(renewal=renewal, which="on_file", officer=user, ip=client_ip(request)))
