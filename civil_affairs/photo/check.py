@@ -105,16 +105,25 @@ def _laplacian_var(gray: np.ndarray) -> float:
 
 
 def sharpness(luma: np.ndarray, box) -> float:
-    """Variance of the Laplacian on the face box, resized to 256 px high so the figure does
-    not depend on the photo's resolution."""
+    """Variance of the Laplacian on the face box, made independent of the photo's size and
+    exposure: the crop is brought down to at most SHARPNESS_HEIGHT px high (never enlarged,
+    which would blur it) and its contrast normalised to a standard deviation of 50, so a dark
+    photo is not also called blurry."""
     top, right, bottom, left = box
     crop = luma[top:bottom, left:right]
     if crop.size == 0:
         return 0.0
-    img = Image.fromarray(np.clip(crop, 0, 255).astype(np.uint8))
-    h = 256
-    w = max(1, round(img.width * h / img.height))
-    return _laplacian_var(np.asarray(img.resize((w, h), Image.BILINEAR)))
+    if crop.shape[0] > SHARPNESS_HEIGHT:
+        img = Image.fromarray(np.clip(crop, 0, 255).astype(np.uint8))
+        w = max(1, round(img.width * SHARPNESS_HEIGHT / img.height))
+        crop = np.asarray(img.resize((w, SHARPNESS_HEIGHT), Image.BILINEAR), dtype=np.float32)
+    std = float(crop.std())
+    if std < 1.0:
+        return 0.0
+    return _laplacian_var((crop - crop.mean()) * (50.0 / std))
+
+
+SHARPNESS_HEIGHT = 256
 
 
 def background_stats(luma: np.ndarray) -> tuple[float, float]:
