@@ -35,7 +35,7 @@ from django.shortcuts import get_object_or_404, redirect  # noqa: E402
 from django.template.response import TemplateResponse  # noqa: E402
 from django.urls import path, reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from django.utils.translation import gettext as _g  # noqa: E402
+from django.utils.translation import gettext  # noqa: E402
 from django.utils.translation import gettext_lazy as _  # noqa: E402
 
 from civil_affairs.models import IdRenewal, IdRenewalEvent  # noqa: E402
@@ -118,7 +118,7 @@ class IdRenewalAdmin(admin.ModelAdmin):
         if request.method == "POST" and request.POST.get("advance"):
             try:
                 services.renewal_card_advance(renewal_id=renewal.pk, officer=request.user, expected_status=request.POST.get("advance"))
-                messages.success(request, _g("The card moved on."))
+                messages.success(request, gettext("The card moved on."))
             except ApplicationError as exc:
                 messages.error(request, exc.message)
             return redirect("admin:civil_affairs_idrenewal_review", pk=renewal.pk)
@@ -127,17 +127,17 @@ class IdRenewalAdmin(admin.ModelAdmin):
             try:
                 if d["decision"] == "approve":
                     services.renewal_approve(renewal_id=renewal.pk, officer=request.user, expected_version=d["version"])
-                    messages.success(request, _g("Approved: the new card is issued."))
+                    messages.success(request, gettext("Approved: the new card is issued."))
                 else:
                     services.renewal_reject(renewal_id=renewal.pk, officer=request.user, reason=d["reason"], expected_version=d["version"])
-                    messages.success(request, _g("Rejected: the citizen sees the reason and any payment is refunded."))
+                    messages.success(request, gettext("Rejected: the citizen sees the reason and any payment is refunded."))
                 return redirect("admin:civil_affairs_idrenewal_review", pk=renewal.pk)
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
         person = renewal.person
         context = dict(
             self.admin_site.each_context(request),
-            title=_g("Review %(reference)s") % {"reference": renewal.reference},
+            title=gettext("Review %(reference)s") % {"reference": renewal.reference},
             renewal=renewal, person=person, form=form, opts=self.model._meta,
             reasons=[{"code": r.get("code"), "message": services.reason_message(r.get("code", ""), r.get("message", ""))} for r in renewal.check_reasons],
             metrics=sorted((renewal.check_metrics or {}).items()),
