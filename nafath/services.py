@@ -1,16 +1,30 @@
+"""Every write of the Nafath login: devices and tokens, sign-in requests and their answers,
+the Nafath app's PIN sign-in, and the rate limits in front of them."""
 import datetime as dt
+import hashlib
+import secrets
+import time
 
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.contrib.auth.hashers import check_password, make_password
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from core.errors import ApplicationError, NotFound
+from core.idnumbers import normalize_id_number
 from core.models import Person
 from core.services import audit_log_write
-from nafath.models import AccessToken, Device
+from nafath.models import AccessToken, Device, NafathRequest
 from nafath.tokens import new_token, token_digest
 
+Status = NafathRequest.Status
+# A valid hash that matches no PIN: unknown IDs cost as much time as known ones.
+_DUMMY_PIN_HASH = None
 
+
+# --- devices and access tokens (signatures used by other apps: keep them) ------------------
 def device_register(*, person: Person, pin: str, token: str | None = None, label: str = "Nafath app") -> tuple[Device, str]:
     """Register a Nafath app for a person; returns the device and its token (shown once)."""
     token = token or new_token()
@@ -33,3 +47,256 @@ def access_token_issue(*, person: Person) -> tuple[AccessToken, str]:
 def access_token_revoke(*, token: AccessToken) -> None:
     AccessToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     audit_log_write(action="auth.logout", person=token.person, obj=token)
+
+
+# --- rate limits ---------------------------------------------------------------------------
+def _hit(kind: str, key: str, limit: int) -> int | None:
+    """Count one attempt in the current fixed window (atomic INCR in Redis, locmem otherwise).
+    Returns the seconds until the window ends when the limit is exceeded, else None."""
+    window = settings.NAFATH_RATE_LIMIT_WINDOW_SECONDS
+    now = time.time()
+    bucket = int(now // window)
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    cache_key = f"nafath:rl:{kind}:{digest}:{bucket}"
+    cache.add(cache_key, 0, timeout=window + 5)
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:  # evicted between add and incr
+        cache.set(cache_key, 1, timeout=window + 5)
+        count = 1
+    if count > limit:
+        return max(1, int(window - (now % window)) + 1)
+    return None
+
+
+def _rate_limited(*, retry_after: int, ip: str, id_number: str, what: str) -> ApplicationError:
+    audit_log_write(action="auth.failed", ip=ip, reason="rate_limited", what=what, id_number=id_number)
+    return ApplicationError(
+        "RATE_LIMITED",
+        _("Too many attempts. Try again in %(minutes)s minute(s).") % {"minutes": max(1, (retry_after + 59) // 60)},
+        {"retry_after": retry_after},
+        status=429,
+    )
+
+
+def _check_start_limits(*, id_number: str, ip: str) -> None:
+    retry = [
+        r for r in (
+            _hit("ip", ip, settings.NAFATH_RATE_LIMIT_PER_IP),
+            _hit("id", id_number, settings.NAFATH_RATE_LIMIT_PER_ID),
+        ) if r
+    ]
+    if retry:
+        raise _rate_limited(retry_after=max(retry), ip=ip, id_number=id_number, what="start")
+
+
+# --- sign-in requests ----------------------------------------------------------------------
+def _choices_for(number: int) -> list[str]:
+    rng = secrets.SystemRandom()
+    others = rng.sample([n for n in range(10, 100) if n != number], 2)
+    choices = [str(number)] + [str(n) for n in others]
+    rng.shuffle(choices)
+    return choices
+
+
+def _expire_locked(req: NafathRequest, *, ip: str = "") -> None:
+    """Expire a WAITING request whose time is up; the row is locked by the caller."""
+    req.status = Status.EXPIRED
+    req.save(update_fields=["status"])
+    audit_log_write(action="nafath.expired", person=req.person, obj=req, from_status=Status.WAITING,
+                    to_status=Status.EXPIRED, ip=ip)
+
+
+def nafath_request_expire(*, transaction_id) -> bool:
+    """Expire one request if it is WAITING and overdue. True when it expired now."""
+    with transaction.atomic():
+        req = NafathRequest.objects.select_for_update().filter(transaction_id=transaction_id).first()
+        if req is None or not req.is_overdue:
+            return False
+        _expire_locked(req)
+        return True
+
+
+def nafath_request_expire_overdue(*, id_number: str | None = None) -> int:
+    """Expire every overdue WAITING request (of one ID number, when given). Safe to run twice."""
+    qs = NafathRequest.objects.filter(status=Status.WAITING, expires_at__lte=timezone.now())
+    if id_number is not None:
+        qs = qs.filter(id_number=id_number)
+    return sum(nafath_request_expire(transaction_id=t) for t in qs.values_list("transaction_id", flat=True))
+
+
+def nafath_request_start(
+    *, id_number: str, ip: str, channel: str = NafathRequest.Channel.API, service: str = "", web_nonce: str = ""
+) -> NafathRequest:
+    """Start a sign-in request. The same answer whether or not the ID number is registered."""
+    normalized = normalize_id_number(id_number)
+    if normalized is None:
+        _check_start_limits(id_number=str(id_number)[:20], ip=ip)
+        raise ApplicationError(
+            "INVALID_ID_NUMBER",
+            _("Enter a valid ID number: 10 digits starting with 1 or 2."),
+            {"fields": {"id_number": [_("Enter a valid ID number: 10 digits starting with 1 or 2.")]}},
+        )
+    _check_start_limits(id_number=normalized, ip=ip)
+    nafath_request_expire_overdue(id_number=normalized)
+    person = Person.objects.filter(id_number=normalized).first()
+    number = secrets.randbelow(90) + 10
+    try:
+        with transaction.atomic():
+            req = NafathRequest.objects.create(
+                id_number=normalized,
+                person=person,
+                random_number=number,
+                choices=_choices_for(number),
+                channel=channel,
+                service=service or _("Sign in to the Absher-style portal"),
+                client_ip=ip,
+                expires_at=timezone.now() + dt.timedelta(seconds=settings.NAFATH_REQUEST_LIFETIME_SECONDS),
+                web_nonce_digest=token_digest(web_nonce) if web_nonce else "",
+            )
+            audit_log_write(action="nafath.started", person=person, obj=req, to_status=Status.WAITING, ip=ip,
+                            channel=channel, id_number=normalized)
+    except IntegrityError:
+        raise ApplicationError(
+            "NAFATH_REQUEST_OPEN",
+            _("A sign-in request for this ID number is already waiting. Answer it in the Nafath app or wait until it expires."),
+            status=409,
+        )
+    return req
+
+
+def nafath_request_refresh(*, req: NafathRequest) -> NafathRequest:
+    """Expire the request lazily if its time is up; returns the current row."""
+    if req.is_overdue:
+        nafath_request_expire(transaction_id=req.transaction_id)
+        req.refresh_from_db()
+    return req
+
+
+def nafath_request_token_claim(*, req: NafathRequest, ip: str = "") -> tuple[AccessToken, str] | None:
+    """The first read of a COMPLETED API request gets an access token; later reads do not.
+    A compare-and-set on token_claimed_at lets only one concurrent reader win."""
+    if req.status != Status.COMPLETED or req.channel != NafathRequest.Channel.API or req.person_id is None:
+        return None
+    with transaction.atomic():
+        won = NafathRequest.objects.filter(
+            pk=req.pk, status=Status.COMPLETED, token_claimed_at__isnull=True
+        ).update(token_claimed_at=timezone.now())
+        if won != 1:
+            return None
+        token, raw = access_token_issue(person=req.person)
+        audit_log_write(action="auth.signed_in", person=req.person, obj=req, ip=ip, channel="api")
+    return token, raw
+
+
+def nafath_request_web_claim(*, req: NafathRequest, web_nonce: str, ip: str = "") -> Person | None:
+    """The browser session that started a COMPLETED web request signs in with it, once."""
+    if (
+        req.status != Status.COMPLETED or req.channel != NafathRequest.Channel.WEB or req.person_id is None
+        or not web_nonce or not secrets.compare_digest(req.web_nonce_digest, token_digest(web_nonce))
+    ):
+        return None
+    with transaction.atomic():
+        won = NafathRequest.objects.filter(
+            pk=req.pk, status=Status.COMPLETED, web_claimed_at__isnull=True
+        ).update(web_claimed_at=timezone.now())
+        if won != 1:
+            return None
+        audit_log_write(action="auth.signed_in", person=req.person, obj=req, ip=ip, channel="web")
+    return req.person
+
+
+def nafath_request_cancel(*, req: NafathRequest, web_nonce: str, ip: str = "") -> bool:
+    """The browser that started a WAITING web request gives it up (so a new one can start)."""
+    if not web_nonce or not secrets.compare_digest(req.web_nonce_digest or "-", token_digest(web_nonce)):
+        return False
+    with transaction.atomic():
+        locked = NafathRequest.objects.select_for_update().get(pk=req.pk)
+        if locked.status != Status.WAITING:
+            return False
+        locked.status = Status.REJECTED
+        locked.answered_at = timezone.now()
+        locked.answer_reason = "cancelled"
+        locked.save(update_fields=["status", "answered_at", "answer_reason"])
+        audit_log_write(action="nafath.rejected", person=locked.person, obj=locked, from_status=Status.WAITING,
+                        to_status=Status.REJECTED, ip=ip, reason="cancelled")
+    return True
+
+
+def nafath_request_answer(
+    *, device: Device, transaction_id, choice: str | None = None, reject: bool = False, ip: str = ""
+) -> NafathRequest:
+    """The Nafath app answers a request of its person: the right number completes it; a wrong
+    number or a rejection rejects it (final, no second try)."""
+    expired = False
+    with transaction.atomic():
+        req = (
+            NafathRequest.objects.select_for_update()
+            .filter(transaction_id=transaction_id, person_id=device.person_id, person__isnull=False)
+            .first()
+        )
+        if req is None:
+            raise NotFound()
+        if req.is_overdue:
+            _expire_locked(req, ip=ip)
+            expired = True
+        elif req.status == Status.WAITING:
+            if not reject and str(choice) not in req.choices:
+                raise ApplicationError(
+                    "INVALID_CHOICE", _("Pick one of the three numbers shown, or reject the request."),
+                    {"fields": {"choice": [_("Pick one of the three numbers shown.")]}},
+                )
+            right = not reject and str(choice) == str(req.random_number)
+            req.status = Status.COMPLETED if right else Status.REJECTED
+            req.answered_at = timezone.now()
+            req.answer_reason = "right_number" if right else ("declined" if reject else "wrong_number")
+            req.device = device
+            req.save(update_fields=["status", "answered_at", "answer_reason", "device"])
+            Device.objects.filter(pk=device.pk).update(last_seen_at=timezone.now())
+            audit_log_write(
+                action="nafath.completed" if right else "nafath.rejected", person=req.person, obj=req,
+                from_status=Status.WAITING, to_status=req.status, ip=ip, reason=req.answer_reason, device=device.pk,
+            )
+            if not right:
+                audit_log_write(action="auth.failed", person=req.person, obj=req, ip=ip, reason=req.answer_reason)
+            return req
+        status = req.status
+    if expired or status == Status.EXPIRED:
+        raise ApplicationError("NAFATH_REQUEST_EXPIRED", _("This request has expired. Start a new sign-in."), status=409)
+    raise ApplicationError("NAFATH_REQUEST_CLOSED", _("This request has already been answered."), status=409)
+
+
+# --- the Nafath app's own sign-in (ID number + device PIN) --------------------------------
+def nafath_app_sign_in(*, id_number: str, pin: str, ip: str) -> Device:
+    """Find the person's active device whose PIN matches. Failed PINs are rate limited per ID
+    number and per client address; an unknown ID number fails exactly like a wrong PIN."""
+    global _DUMMY_PIN_HASH
+    normalized = normalize_id_number(id_number) or ""
+    window = settings.NAFATH_RATE_LIMIT_WINDOW_SECONDS
+    keys = [f"nafath:pinfail:ip:{ip}", f"nafath:pinfail:id:{normalized or id_number}"]
+    fails = cache.get_many(keys)
+    if any(int(v) >= settings.NAFATH_PIN_MAX_FAILURES for v in fails.values()):
+        raise _rate_limited(retry_after=window, ip=ip, id_number=normalized, what="pin")
+    devices = list(Device.objects.select_related("person").filter(person__id_number=normalized, revoked_at__isnull=True))
+    match = None
+    for d in devices:
+        if check_password(pin or "", d.pin_hash):
+            match = d
+            break
+    if not devices:
+        if _DUMMY_PIN_HASH is None:
+            _DUMMY_PIN_HASH = make_password(secrets.token_hex(8))
+        check_password(pin or "", _DUMMY_PIN_HASH)
+    if match is None:
+        for k in keys:
+            cache.add(k, 0, timeout=window)
+            try:
+                cache.incr(k)
+            except ValueError:
+                cache.set(k, 1, timeout=window)
+        audit_log_write(action="auth.failed", person=devices[0].person if devices else None, ip=ip,
+                        reason="wrong_pin", what="nafath_app", id_number=normalized)
+        raise ApplicationError("INVALID_CREDENTIALS", _("The ID number or the PIN is not correct."), status=401)
+    Device.objects.filter(pk=match.pk).update(last_seen_at=timezone.now())
+    audit_log_write(action="nafath.app_signed_in", person=match.person, obj=match, ip=ip)
+    return match

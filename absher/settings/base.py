@@ -282,3 +282,10 @@ FACE_DETECT_UPSAMPLE = env.int("FACE_DETECT_UPSAMPLE", default=1)  # HOG detecto
 # (match, review, no_face, multiple_faces, mismatch, timeout).
 FACE_ENGINE = env("FACE_ENGINE", default="civil_affairs.photo.face.DlibFaceEngine")
 FACE_ENGINE_SCENARIO = env("FACE_ENGINE_SCENARIO", default="match")
+
+# --- nafath: login (area nafath) ---
+# Failed Nafath-app PINs allowed per ID number and per client address in the rate-limit window.
+NAFATH_PIN_MAX_FAILURES = env.int("NAFATH_PIN_MAX_FAILURES", default=5)
+# How often the login page and the Nafath app page poll (milliseconds).
+NAFATH_POLL_INTERVAL_MS = env.int("NAFATH_POLL_INTERVAL_MS", default=1500)
+CELERY_BEAT_SCHEDULE["nafath-expire-requests"] = {"task": "nafath.tasks.nafath_requests_expire", "schedule": 60}

@@ -1,0 +1,135 @@
+"""REST endpoints of API.md's "Login (Nafath style)" and "The Nafath app" sections."""
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api import IsPerson, client_ip
+from core.errors import ApplicationError
+from nafath import selectors, services
+from nafath.authentication import DeviceTokenAuthentication
+from nafath.models import AccessToken, NafathRequest
+
+STATUSES = [s.value for s in NafathRequest.Status]
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = inline_serializer("ErrorBody", {
+        "code": serializers.CharField(), "message": serializers.CharField(), "details": serializers.DictField(),
+    })
+
+
+class NafathStartApi(APIView):
+    authentication_classes = []
+    permission_classes = []
+
+    class InputSerializer(serializers.Serializer):
+        id_number = serializers.CharField(max_length=20, help_text="10 digits; Eastern Arabic digits accepted")
+
+    class OutputSerializer(serializers.Serializer):
+        transaction_id = serializers.UUIDField()
+        random_number = serializers.CharField()
+        expires_at = serializers.DateTimeField()
+        status = serializers.ChoiceField(choices=STATUSES)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: OutputSerializer, 400: ErrorSerializer, 409: ErrorSerializer, 429: ErrorSerializer},
+        summary="Start a Nafath sign-in", tags=["login"],
+    )
+    def post(self, request):
+        raw = request.data.get("id_number") if hasattr(request.data, "get") else None
+        if not isinstance(raw, (str, int)) or isinstance(raw, bool):
+            raw = ""
+        req = services.nafath_request_start(id_number=str(raw), ip=client_ip(request), channel=NafathRequest.Channel.API)
+        return Response(self.OutputSerializer({
+            "transaction_id": req.transaction_id, "random_number": f"{req.random_number:02d}",
+            "expires_at": req.expires_at, "status": req.status,
+        }).data, status=status.HTTP_201_CREATED)
+
+
+class NafathStatusApi(APIView):
+    authentication_classes = []
+    permission_classes = []
+
+    class OutputSerializer(serializers.Serializer):
+        status = serializers.ChoiceField(choices=STATUSES)
+        expires_at = serializers.DateTimeField()
+        access_token = serializers.CharField(required=False, help_text="only on the first read after COMPLETED")
+        token_expires_at = serializers.DateTimeField(required=False)
+
+    @extend_schema(responses={200: OutputSerializer, 404: ErrorSerializer}, summary="Follow a Nafath sign-in", tags=["login"])
+    def get(self, request, transaction_id):
+        req = services.nafath_request_refresh(req=selectors.nafath_request_get(transaction_id=transaction_id))
+        body = {"status": req.status, "expires_at": req.expires_at}
+        issued = services.nafath_request_token_claim(req=req, ip=client_ip(request))
+        if issued:
+            token, raw = issued
+            body.update(access_token=raw, token_expires_at=token.expires_at)
+        return Response(self.OutputSerializer(body).data)
+
+
+class LogoutApi(APIView):
+    permission_classes = [IsPerson]
+
+    @extend_schema(request=None, responses={204: OpenApiResponse(description="The token no longer works"), 401: ErrorSerializer},
+                   summary="Sign out (revoke this access token)", tags=["login"])
+    def post(self, request):
+        if isinstance(request.auth, AccessToken):
+            services.access_token_revoke(token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class _DeviceApi(APIView):
+    authentication_classes = [DeviceTokenAuthentication]
+    permission_classes = [IsPerson]
+
+
+class AppRequestListApi(_DeviceApi):
+    class RequestSerializer(serializers.Serializer):
+        transaction_id = serializers.UUIDField()
+        service = serializers.CharField()
+        choices = serializers.ListField(child=serializers.CharField(), min_length=3, max_length=3)
+        expires_at = serializers.DateTimeField()
+
+    class OutputSerializer(serializers.Serializer):
+        requests = serializers.ListField(child=serializers.DictField())
+
+    @extend_schema(
+        responses={200: inline_serializer("NafathAppRequests", {"requests": RequestSerializer(many=True)}), 401: ErrorSerializer},
+        summary="The WAITING requests of the device's person", tags=["nafath-app"],
+    )
+    def get(self, request):
+        services.nafath_request_expire_overdue(id_number=request.user.id_number)
+        reqs = selectors.nafath_request_list_waiting_for_person(person=request.user)
+        return Response({"requests": self.RequestSerializer(reqs, many=True).data})
+
+
+class AppRequestAnswerApi(_DeviceApi):
+    class InputSerializer(serializers.Serializer):
+        choice = serializers.CharField(required=False, max_length=2)
+        decision = serializers.ChoiceField(choices=["reject"], required=False)
+
+        def validate(self, attrs):
+            if ("choice" in attrs) == ("decision" in attrs):
+                raise serializers.ValidationError(_("Send either a choice or the decision \"reject\"."))
+            return attrs
+
+    class OutputSerializer(serializers.Serializer):
+        status = serializers.ChoiceField(choices=STATUSES)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: OutputSerializer, 400: ErrorSerializer, 401: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
+        summary="Answer a request: pick a number or reject", tags=["nafath-app"],
+    )
+    def post(self, request, transaction_id):
+        s = self.InputSerializer(data=request.data)
+        if not s.is_valid():
+            raise ApplicationError("VALIDATION_ERROR", _("Send either a choice or the decision \"reject\"."), {"fields": s.errors})
+        req = services.nafath_request_answer(
+            device=request.auth, transaction_id=transaction_id, choice=s.validated_data.get("choice"),
+            reject=s.validated_data.get("decision") == "reject", ip=client_ip(request),
+        )
+        return Response(self.OutputSerializer({"status": req.status}).data)

@@ -1,0 +1,229 @@
+"""Pages: the portal's login (with its live status endpoint), sign-out, and the Nafath app
+simulator (a phone-sized page signed in with ID number + device PIN)."""
+import secrets
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.api import client_ip
+from core.auth import person_login, person_logout
+from core.errors import ApplicationError
+from core.services import audit_log_write
+from nafath import selectors, services
+from nafath.forms import AppSignInForm, LoginForm
+from nafath.models import Device, NafathRequest
+from nafath.tokens import token_digest
+
+TXN_KEY, NONCE_KEY, NEXT_KEY = "nafath_txn", "nafath_nonce", "nafath_next"
+APP_DEVICE_KEY, APP_SEEN_KEY = "nafath_app_device", "nafath_app_seen"
+Status = NafathRequest.Status
+
+
+def _safe_next(request, value: str | None) -> str:
+    if value and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return value
+    return reverse("core:dashboard")
+
+
+def _login_request(request) -> NafathRequest | None:
+    """The request this browser session started, refreshed (lazy expiry)."""
+    txn, nonce = request.session.get(TXN_KEY), request.session.get(NONCE_KEY)
+    if not txn or not nonce:
+        return None
+    req = NafathRequest.objects.select_related("person").filter(
+        transaction_id=txn, web_nonce_digest=token_digest(nonce), channel=NafathRequest.Channel.WEB
+    ).first()
+    return services.nafath_request_refresh(req=req) if req else None
+
+
+def _try_sign_in(request, req: NafathRequest) -> str | None:
+    """Sign this browser in when its request is COMPLETED; returns where to go next."""
+    if req.status != Status.COMPLETED:
+        return None
+    person = services.nafath_request_web_claim(req=req, web_nonce=request.session.get(NONCE_KEY, ""), ip=client_ip(request))
+    if person is None:
+        return None
+    nxt = _safe_next(request, request.session.get(NEXT_KEY))
+    person_login(request, person)
+    return nxt
+
+
+def _steps(current: int):
+    labels = [_("Enter your ID number"), _("Confirm in the Nafath app"), _("Signed in")]
+    return [(label, "done" if i < current else "current" if i == current else "") for i, label in enumerate(labels)]
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login(request):
+    if request.person is not None:
+        return redirect(_safe_next(request, request.GET.get("next")))
+    if request.method == "POST":
+        form = LoginForm(request.POST)
+        if form.is_valid():
+            nonce = secrets.token_urlsafe(24)
+            try:
+                req = services.nafath_request_start(
+                    id_number=form.cleaned_data["id_number"], ip=client_ip(request),
+                    channel=NafathRequest.Channel.WEB, web_nonce=nonce,
+                )
+            except ApplicationError as exc:
+                form.add_error(None if exc.code != "INVALID_ID_NUMBER" else "id_number", exc.message)
+            else:
+                request.session[TXN_KEY] = str(req.transaction_id)
+                request.session[NONCE_KEY] = nonce
+                request.session[NEXT_KEY] = _safe_next(request, request.POST.get("next"))
+                return redirect("nafath:login")
+        return render(request, "nafath/login.html", {"form": form, "steps": _steps(0), "next": request.POST.get("next", "")})
+    req = _login_request(request)
+    if req is None:
+        return render(request, "nafath/login.html", {"form": LoginForm(), "steps": _steps(0), "next": request.GET.get("next", "")})
+    return render(request, "nafath/login.html", {
+        "req": req, "steps": _steps(1 if req.status == Status.WAITING else 0),
+        "poll_ms": settings.NAFATH_POLL_INTERVAL_MS,
+    })
+
+
+@never_cache
+@require_GET
+def login_status(request):
+    """The login page's live view of its own request (JSON, scoped to this browser session)."""
+    req = _login_request(request)
+    if req is None:
+        return JsonResponse({"status": "NONE", "seconds_left": 0})
+    nxt = _try_sign_in(request, req)
+    body = {"status": req.status, "seconds_left": req.seconds_left}
+    if nxt:
+        body["redirect"] = nxt
+    return JsonResponse(body)
+
+
+@never_cache
+@require_POST
+def login_check(request):
+    """Without JavaScript: "I have answered, continue"."""
+    req = _login_request(request)
+    if req is not None:
+        nxt = _try_sign_in(request, req)
+        if nxt:
+            return redirect(nxt)
+    return redirect("nafath:login")
+
+
+@require_POST
+def login_restart(request):
+    """Start again: give up a waiting request of this browser and show the form."""
+    req = _login_request(request)
+    if req is not None and req.status == Status.WAITING:
+        services.nafath_request_cancel(req=req, web_nonce=request.session.get(NONCE_KEY, ""), ip=client_ip(request))
+    for key in (TXN_KEY, NONCE_KEY):
+        request.session.pop(key, None)
+    nxt = request.session.pop(NEXT_KEY, "")
+    url = reverse("nafath:login")
+    if nxt and nxt != reverse("core:dashboard"):
+        from urllib.parse import urlencode
+
+        url += "?" + urlencode({"next": nxt})
+    return redirect(url)
+
+
+@require_POST
+def logout(request):
+    person = request.person
+    if person is not None:
+        audit_log_write(action="auth.logout", person=person, ip=client_ip(request), channel="web")
+    person_logout(request)
+    messages.info(request, _("You have signed out."))
+    return redirect("nafath:login")
+
+
+# --- the Nafath app simulator ------------------------------------------------------------------
+def _app_device(request) -> Device | None:
+    device_id, seen = request.session.get(APP_DEVICE_KEY), request.session.get(APP_SEEN_KEY, 0)
+    if not device_id:
+        return None
+    now = int(time.time())
+    device = Device.objects.select_related("person").filter(pk=device_id, revoked_at__isnull=True).first()
+    if device is None or now - seen > settings.SESSION_IDLE_TIMEOUT:
+        request.session.pop(APP_DEVICE_KEY, None)
+        request.session.pop(APP_SEEN_KEY, None)
+        return None
+    request.session[APP_SEEN_KEY] = now
+    return device
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def app(request):
+    device = _app_device(request)
+    if device is None:
+        form = AppSignInForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                device = services.nafath_app_sign_in(
+                    id_number=form.cleaned_data["id_number"], pin=form.cleaned_data["pin"], ip=client_ip(request)
+                )
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                request.session.cycle_key()
+                request.session[APP_DEVICE_KEY] = device.pk
+                request.session[APP_SEEN_KEY] = int(time.time())
+                return redirect("nafath:app")
+        return render(request, "nafath/app.html", {"form": form})
+    services.nafath_request_expire_overdue(id_number=device.person.id_number)
+    reqs = list(selectors.nafath_request_list_waiting_for_person(person=device.person))
+    return render(request, "nafath/app.html", {
+        "device": device, "requests": reqs, "poll_ms": settings.NAFATH_POLL_INTERVAL_MS,
+        "txns": ",".join(str(r.transaction_id) for r in reqs),
+    })
+
+
+@never_cache
+@require_GET
+def app_requests(request):
+    device = _app_device(request)
+    if device is None:
+        return JsonResponse({"signed_in": False, "requests": []}, status=401)
+    reqs = selectors.nafath_request_list_waiting_for_person(person=device.person)
+    return JsonResponse({"signed_in": True, "requests": [str(r.transaction_id) for r in reqs]})
+
+
+@require_POST
+def app_answer(request, transaction_id):
+    device = _app_device(request)
+    if device is None:
+        return redirect("nafath:app")
+    decision = request.POST.get("decision")
+    try:
+        req = services.nafath_request_answer(
+            device=device, transaction_id=transaction_id, choice=request.POST.get("choice"),
+            reject=decision == "reject", ip=client_ip(request),
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        if req.status == Status.COMPLETED:
+            messages.success(request, _("Confirmed. You are being signed in on the portal."))
+        elif req.answer_reason == "wrong_number":
+            messages.error(request, _("That was not the number shown on the portal. The request was rejected for your safety."))
+        else:
+            messages.info(request, _("You rejected the request. Nobody was signed in."))
+    return redirect("nafath:app")
+
+
+@require_POST
+def app_signout(request):
+    device_id = request.session.pop(APP_DEVICE_KEY, None)
+    request.session.pop(APP_SEEN_KEY, None)
+    if device_id:
+        audit_log_write(action="nafath.app_signed_out", ip=client_ip(request), device=device_id)
+    return redirect("nafath:app")
