@@ -1,0 +1,112 @@
+"""The whole ID renewal journey in Chromium against the live server, with the real face engine
+on the shared photographs: eligibility, upload, the live check, delivery choice, card payment,
+tracking until approved; then a rejected photo with its advice (Arabic, RTL).
+
+Tasks run in-process (CELERY_TASK_ALWAYS_EAGER in test settings) and on_commit callbacks run
+for real under live_server's transactional database, so the page follows real transitions."""
+import datetime as dt
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.faces]
+
+
+def _page(browser, live_server, cookie, lang):
+    ctx = browser.new_context(viewport={"width": 1100, "height": 1000}, locale="ar-SA" if lang == "ar" else "en-US")
+    ctx.add_cookies([cookie, {"name": "absher_lang", "value": lang, "url": live_server.url}])
+    page = ctx.new_page()
+    page.set_default_timeout(30_000)
+    return ctx, page
+
+
+def test_id_renewal_journey(browser, live_server, session_cookie_for, artifacts, faces_dir, tmp_path):
+    from civil_affairs.models import IdRenewal, NationalIdCard
+    from civil_affairs.photo.enrol import person_photo_enroll
+    from core import dates
+    from tests.factories import AddressFactory, IdCardFactory, OfficeFactory, PersonFactory
+    from tests.photo_images import compliant, to_jpeg, two_faces
+
+    person = PersonFactory(name_en="Mohammed Alqahtani", name_ar="محمد القحطاني")
+    IdCardFactory(person=person, expiry_date=dates.today() + dt.timedelta(days=60))
+    address = AddressFactory(person=person, deliverable=True, city="Riyadh", district="Olaya")
+    AddressFactory(person=person, deliverable=False, short_address="FARA0001", is_primary=False)
+    OfficeFactory(name_en="Civil Affairs — Olaya branch", name_ar="الأحوال المدنية — فرع العليا")
+    person_photo_enroll(person=person, data=(faces_dir / "obama_1.jpg").read_bytes())
+    selfie = tmp_path / "selfie.jpg"
+    selfie.write_bytes(to_jpeg(compliant("obama_2.jpg")))
+
+    ctx, page = _page(browser, live_server, session_cookie_for(person), "en")
+    # 1. eligibility and the photo rules
+    page.goto(f"{live_server.url}/civil-affairs/id-renewal/")
+    assert page.get_by_test_id("eligible").is_visible()
+    assert page.locator(".idr-example").count() == 7
+    page.screenshot(path=str(artifacts / "idrenewal-1-eligibility-rules-en.png"), full_page=True)
+    # 2. upload: the check runs, the page shows the result
+    page.get_by_test_id("photo-input").set_input_files(str(selfie))
+    page.get_by_test_id("photo-submit").click()
+    page.get_by_test_id("check-passed").wait_for()
+    renewal = IdRenewal.objects.get(person=person)
+    assert renewal.status == "AWAITING_DELIVERY_CHOICE" and renewal.face_decision == "MATCH"
+    assert page.get_by_test_id("reference").inner_text() == renewal.reference
+    assert page.locator("img.idr-thumb").evaluate("img => img.naturalWidth") > 0  # served through the authorised view
+    page.screenshot(path=str(artifacts / "idrenewal-2-check-passed-delivery-en.png"), full_page=True)
+    # 3. delivery to the deliverable address
+    page.get_by_test_id("method-post").check()
+    page.get_by_test_id("address-select").select_option(str(address.pk))
+    page.get_by_test_id("delivery-submit").click()
+    page.get_by_test_id("payment").wait_for()
+    assert page.get_by_test_id("payment-total").inner_text() == "17.50"
+    assert page.get_by_test_id("status").get_attribute("data-status") == "AWAITING_PAYMENT"
+    page.screenshot(path=str(artifacts / "idrenewal-3-payment-summary-en.png"), full_page=True)
+    # 4. card payment on the payments checkout, back to the request
+    page.get_by_test_id("pay-card").click()
+    page.get_by_test_id("card-number").fill("4111111111111111")
+    page.get_by_test_id("card-expiry-month").fill("12")
+    page.get_by_test_id("card-expiry-year").fill(str(dates.today().year + 2))
+    page.get_by_test_id("card-cvv").fill("123")
+    page.screenshot(path=str(artifacts / "idrenewal-4-checkout-en.png"), full_page=True)
+    page.get_by_test_id("card-pay").click()
+    page.wait_for_url(f"**/civil-affairs/id-renewal/{renewal.pk}/")
+    page.locator('[data-testid="status"][data-status="APPROVED"]').wait_for()
+    renewal.refresh_from_db()
+    assert renewal.status == "APPROVED"
+    new_card = NationalIdCard.objects.get(person=person, status="ACTIVE")
+    assert renewal.new_card_id == new_card.pk
+    assert page.get_by_test_id("new-expiry").inner_text().endswith(new_card.expiry_date.strftime("%Y/%m/%d"))
+    history = page.get_by_test_id("history").inner_text()
+    for label in ("Checking the photo", "Choose delivery or pickup", "Awaiting payment", "In process", "Approved"):
+        assert label in history
+    page.screenshot(path=str(artifacts / "idrenewal-5-approved-tracking-en.png"), full_page=True)
+    # the same page in Arabic
+    ctx.add_cookies([{"name": "absher_lang", "value": "ar", "url": live_server.url}])
+    page.reload()
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert "تمت الموافقة" in page.get_by_test_id("status").inner_text()
+    page.screenshot(path=str(artifacts / "idrenewal-6-approved-tracking-ar.png"), full_page=True)
+    ctx.close()
+
+    # 5. a rejected photo, with advice the person can act on (Arabic)
+    other = PersonFactory()
+    IdCardFactory(person=other, expiry_date=dates.today() - dt.timedelta(days=5))
+    person_photo_enroll(person=other, data=(faces_dir / "obama_1.jpg").read_bytes())
+    bad = tmp_path / "two.jpg"
+    bad.write_bytes(to_jpeg(two_faces()))
+    ctx, page = _page(browser, live_server, session_cookie_for(other), "ar")
+    page.goto(f"{live_server.url}/civil-affairs/id-renewal/")
+    assert page.get_by_test_id("late-fine").inner_text().startswith("100.00")
+    page.get_by_test_id("photo-input").set_input_files(str(bad))
+    page.get_by_test_id("photo-submit").click()
+    page.get_by_test_id("check-failed").wait_for()
+    codes = page.locator(".idr-advice li").evaluate_all("els => els.map(e => e.dataset.code)")
+    assert "MULTIPLE_FACES" in codes
+    assert "أكثر من وجه" in page.get_by_test_id("check-failed").inner_text()
+    assert IdRenewal.objects.get(person=other).status == "PHOTO_REJECTED"
+    page.screenshot(path=str(artifacts / "idrenewal-7-photo-rejected-ar.png"), full_page=True)
+    # sending the same photo again is refused at once
+    page.get_by_test_id("start-again").click()
+    page.get_by_test_id("photo-input").set_input_files(str(bad))
+    page.get_by_test_id("photo-submit").click()
+    assert "سبق رفض هذه الصورة" in page.locator("#photo-form").inner_text()
+    assert IdRenewal.objects.filter(person=other).count() == 1
+    page.screenshot(path=str(artifacts / "idrenewal-8-same-photo-refused-ar.png"), full_page=True)
+    ctx.close()
