@@ -34,8 +34,12 @@ class Payment(models.Model):
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     bank_reference = models.CharField(_("bank reference"), max_length=64, null=True, blank=True, unique=True)
     fulfilled_at = models.DateTimeField(_("handed over at"), null=True, blank=True)
+    # Card payments keep the last four digits only: never the number or the CVV.
+    card_last4 = models.CharField(_("card last 4 digits"), max_length=4, blank=True)
     refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
     refund_reason = models.CharField(_("refund reason"), max_length=300, blank=True)
+    # Set once the purpose's on_refunded handler has run (compare-and-set: exactly once).
+    refund_handed_over_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 
@@ -89,3 +93,36 @@ class PaymentEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+
+class IdempotencyKey(models.Model):
+    """One row per (person, Idempotency-Key): the hash of the first request and the answer
+    given to it. The unique constraint makes concurrent requests with one key wait for the
+    first to commit, then replay its answer."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "key"], name="one_idempotency_key_per_person")]
+
+
+class SadadNotification(models.Model):
+    """Every notification the bank sent that passed the signature check. bank_reference is
+    unique: a replay is recognised and applied once."""
+
+    bank_reference = models.CharField(max_length=64, unique=True)
+    bill_number = models.CharField(max_length=20)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    paid_at = models.DateTimeField()
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.SET_NULL, related_name="sadad_notifications")
+    received_at = models.DateTimeField(auto_now_add=True)
+    raw_body = models.TextField()
+
+    class Meta:
+        ordering = ["-received_at"]

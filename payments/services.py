@@ -1,7 +1,11 @@
 """Payment writes and transitions. Every transition locks the row, checks the status,
 saves, writes a history row and an audit row, and queues follow-up work on commit."""
 import datetime as dt
+import hashlib
+import hmac
+import json
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -9,13 +13,15 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import ApplicationError
 from core.models import Person
 from core.services import audit_log_write
 from payments import registry
-from payments.models import Payment, PaymentEvent, PaymentItem
+from payments.models import IdempotencyKey, Payment, PaymentEvent, PaymentItem, SadadNotification
 
 TWO_PLACES = Decimal("0.01")
 
@@ -86,10 +92,12 @@ def payment_create(*, person: Person, purpose: str, object_id: str, items: list[
     return payment
 
 
-def payment_mark_paid(*, payment_id: int, method: str, paid_at: dt.datetime | None = None, bank_reference: str | None = None) -> tuple[Payment, bool]:
-    """PENDING → PAID. Returns (payment, changed). Paying a PAID payment again changes nothing."""
+def payment_mark_paid(*, payment_id: int, method: str, paid_at: dt.datetime | None = None, bank_reference: str | None = None,
+                      card_last4: str = "") -> tuple[Payment, bool]:
+    """PENDING → PAID. Returns (payment, changed). Paying a PAID payment again changes nothing.
+    The hand-over to the request runs after commit in a worker (payment_fulfil, exactly once)."""
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        payment = Payment.objects.select_for_update().select_related("person").get(pk=payment_id)
         if payment.status == Payment.Status.PAID:
             return payment, False
         if payment.status != Payment.Status.PENDING:
@@ -98,10 +106,12 @@ def payment_mark_paid(*, payment_id: int, method: str, paid_at: dt.datetime | No
         payment.method = method
         payment.paid_at = paid_at or timezone.now()
         payment.bank_reference = bank_reference
+        payment.card_last4 = card_last4 or ""
         payment.version += 1
-        payment.save(update_fields=["status", "method", "paid_at", "bank_reference", "version"])
+        payment.save(update_fields=["status", "method", "paid_at", "bank_reference", "card_last4", "version"])
         PaymentEvent.objects.create(payment=payment, kind="paid", from_status="PENDING", to_status="PAID", data={"method": method, "bank_reference": bank_reference})
-        audit_log_write(action="payment.paid", person=payment.person_id and payment.person, obj=payment, from_status="PENDING", to_status="PAID", method=method)
+        audit_log_write(action="payment.paid", person=payment.person, obj=payment, from_status="PENDING", to_status="PAID", method=method)
+        _notify(payment, "paid")
         from payments.tasks import payment_fulfil_task
 
         transaction.on_commit(lambda: payment_fulfil_task.delay(payment.pk))
@@ -120,3 +130,305 @@ def payment_fulfil(*, payment_id: int) -> bool:
         registry.call(purpose.on_paid if purpose else None, payment_id=payment.pk)
         PaymentEvent.objects.create(payment=payment, kind="fulfilled")
     return True
+
+
+def payment_fulfil_sweep() -> int:
+    """Re-queue the hand-over of PAID payments not yet handed over (a lost broker message).
+    payment_fulfil's compare-and-set makes a duplicate harmless."""
+    from payments.tasks import payment_fulfil_task
+
+    cutoff = timezone.now() - dt.timedelta(seconds=settings.PAYMENT_FULFIL_SWEEP_AFTER_SECONDS)
+    ids = list(Payment.objects.filter(status=Payment.Status.PAID, fulfilled_at__isnull=True, paid_at__lt=cutoff).values_list("pk", flat=True)[:500])
+    for pk in ids:
+        payment_fulfil_task.delay(pk)
+    return len(ids)
+
+
+# --- refunds ------------------------------------------------------------------------------
+def payment_refund(*, payment_id: int, reason: str, officer=None) -> Payment:
+    """PAID → REFUNDED. Any app may call it (a rejected request) and officers do from admin.
+    Refunding a REFUNDED payment again changes nothing; any other status is 409 INVALID_STATE.
+    After commit a worker calls the purpose's on_refunded once; the person is notified."""
+    reason = (reason or "").strip()[:300]
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().select_related("person").get(pk=payment_id)
+        if payment.status == Payment.Status.REFUNDED:
+            return payment
+        if payment.status != Payment.Status.PAID:
+            raise ApplicationError("INVALID_STATE", _("Only a paid payment can be refunded."), details={"status": payment.status}, status=409)
+        payment.status = Payment.Status.REFUNDED
+        payment.refunded_at = timezone.now()
+        payment.refund_reason = reason
+        payment.version += 1
+        payment.save(update_fields=["status", "refunded_at", "refund_reason", "version"])
+        PaymentEvent.objects.create(payment=payment, kind="refunded", from_status="PAID", to_status="REFUNDED",
+                                    data={"reason": reason, "officer": getattr(officer, "username", "") or ""})
+        audit_log_write(action="payment.refunded", person=payment.person, officer=officer, obj=payment,
+                        from_status="PAID", to_status="REFUNDED", reason=reason, amount=str(payment.amount))
+        _notify(payment, "refunded")
+        from payments.tasks import payment_refund_handover_task
+
+        transaction.on_commit(lambda: payment_refund_handover_task.delay(payment.pk))
+    return payment
+
+
+def payment_refund_handover(*, payment_id: int) -> bool:
+    """Call the purpose's on_refunded exactly once (compare-and-set on refund_handed_over_at)."""
+    with transaction.atomic():
+        claimed = Payment.objects.filter(pk=payment_id, status=Payment.Status.REFUNDED, refund_handed_over_at__isnull=True).update(
+            refund_handed_over_at=timezone.now())
+        if claimed != 1:
+            return False
+        payment = Payment.objects.get(pk=payment_id)
+        purpose = registry.get(payment.purpose)
+        registry.call(purpose.on_refunded if purpose else None, payment_id=payment.pk)
+        PaymentEvent.objects.create(payment=payment, kind="refund_handed_over")
+    return True
+
+
+# --- expiry and failure --------------------------------------------------------------------
+def payment_expire(*, payment_id: int) -> bool:
+    """PENDING → EXPIRED once the bill's due time has passed. Returns True when it expired."""
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().select_related("person").get(pk=payment_id)
+        if payment.status != Payment.Status.PENDING or payment.due_at > timezone.now():
+            return False
+        payment.status = Payment.Status.EXPIRED
+        payment.version += 1
+        payment.save(update_fields=["status", "version"])
+        PaymentEvent.objects.create(payment=payment, kind="expired", from_status="PENDING", to_status="EXPIRED")
+        audit_log_write(action="payment.expired", person=payment.person, obj=payment, from_status="PENDING", to_status="EXPIRED")
+    return True
+
+
+def payment_expire_due() -> int:
+    """The periodic task's body: expire every lapsed PENDING bill."""
+    ids = list(Payment.objects.filter(status=Payment.Status.PENDING, due_at__lte=timezone.now()).values_list("pk", flat=True)[:1000])
+    return sum(1 for pk in ids if payment_expire(payment_id=pk))
+
+
+def payment_fail(*, payment_id: int, reason: str) -> Payment:
+    """PENDING → FAILED: the request behind the bill was withdrawn, so the bill must not be paid."""
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().select_related("person").get(pk=payment_id)
+        if payment.status == Payment.Status.FAILED:
+            return payment
+        if payment.status != Payment.Status.PENDING:
+            raise ApplicationError("INVALID_STATE", _("Only a pending payment can be cancelled."), status=409)
+        payment.status = Payment.Status.FAILED
+        payment.version += 1
+        payment.save(update_fields=["status", "version"])
+        PaymentEvent.objects.create(payment=payment, kind="failed", from_status="PENDING", to_status="FAILED", data={"reason": reason[:300]})
+        audit_log_write(action="payment.failed", person=payment.person, obj=payment, from_status="PENDING", to_status="FAILED", reason=reason[:300])
+    return payment
+
+
+# --- card (mada) sandbox ---------------------------------------------------------------------
+def _payable_or_error(payment: Payment) -> ApplicationError | None:
+    if payment.status == Payment.Status.PAID:
+        return ApplicationError("ALREADY_PAID", _("This payment is already paid."), status=409)
+    if payment.status == Payment.Status.PENDING and payment.due_at <= timezone.now():
+        return ApplicationError("PAYMENT_EXPIRED", _("This bill has expired. Start the request again to get a new bill."), status=409)
+    if payment.status != Payment.Status.PENDING:
+        return ApplicationError("INVALID_STATE", _("This payment can no longer be paid."), details={"status": payment.status}, status=409)
+    return None
+
+
+def _request_hash(payload: dict) -> str:
+    """A keyed hash of the request (it includes the card number: a plain SHA-256 of a PAN can be
+    brute-forced, an HMAC with the server's secret cannot)."""
+    body = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+    return hmac.new(settings.SECRET_KEY.encode(), body, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class CardResult:
+    status: int
+    body: dict
+    payment_id: int | None
+    replayed: bool = False
+
+
+def payment_pay_by_card(*, person: Person, payment_id: int, idempotency_key: str, card_number: str, expiry_month: int,
+                        expiry_year: int, cvv: str, render) -> CardResult:
+    """Charge the sandbox card once per (person, Idempotency-Key).
+
+    One transaction: insert the key row first (a concurrent request with the same key blocks
+    on the unique index until this one commits, then replays the stored answer), lock the
+    payment, charge, store the answer. `render(payment) -> dict` is the API's output shape,
+    stored so a replay returns the same answer. The card number and CVV are never stored."""
+    from payments.selectors import payment_get_for_person
+
+    payment_get_for_person(person=person, payment_id=payment_id)  # 404 for another person's payment
+    request_hash = _request_hash({"payment": int(payment_id), "card": card_number, "m": int(expiry_month), "y": int(expiry_year), "cvv": cvv})
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > 255:
+        raise ApplicationError("IDEMPOTENCY_KEY_REQUIRED", _("Send an Idempotency-Key header (at most 255 characters)."), status=400)
+    try:
+        with transaction.atomic():
+            row = IdempotencyKey.objects.create(person=person, key=key, request_hash=request_hash, payment_id=payment_id,
+                                                response_status=0, response_body={})
+            payment = Payment.objects.select_for_update().select_related("person").get(pk=payment_id)
+            error = _payable_or_error(payment)
+            if error is None and card_number in settings.PAYMENT_SANDBOX_DECLINED_CARDS:
+                error = ApplicationError("CARD_DECLINED", _("The card was declined by the bank. Try another card or pay the SADAD bill."), status=402)
+                PaymentEvent.objects.create(payment=payment, kind="card_declined", data={"last4": card_number[-4:]})
+                audit_log_write(action="payment.card_declined", person=person, obj=payment, last4=card_number[-4:])
+            if error is not None:
+                from core.errors import error_body
+
+                status, body = error.status, error_body(error.code, error.message, error.details)
+            else:
+                payment, _changed = payment_mark_paid(payment_id=payment.pk, method=Payment.Method.CARD, card_last4=card_number[-4:])
+                status, body = 200, render(payment)
+            row.response_status, row.response_body = status, body
+            row.save(update_fields=["response_status", "response_body"])
+            return CardResult(status, body, payment.pk)
+    except IntegrityError:
+        row = IdempotencyKey.objects.get(person=person, key=key)
+        if row.request_hash != request_hash:
+            raise ApplicationError("IDEMPOTENCY_KEY_REUSED", _("This Idempotency-Key was already used for a different request."), status=422)
+        return CardResult(row.response_status, row.response_body, row.payment_id, replayed=True)
+
+
+# --- SADAD notifications (the bank calls; the sandbox bank page calls the same function) ------
+def sadad_sign(*, raw_body: bytes, timestamp: int | None = None, secret: str | None = None) -> str:
+    """The X-Sadad-Signature header value for a body: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">."""
+    t = int(timestamp if timestamp is not None else time.time())
+    key = (secret if secret is not None else settings.SADAD_WEBHOOK_SECRET or "").encode()
+    mac = hmac.new(key, f"{t}.".encode() + raw_body, hashlib.sha256).hexdigest()
+    return f"t={t},v1={mac}"
+
+
+def _sadad_verify(raw_body: bytes, header: str) -> None:
+    bad = ApplicationError("INVALID_SIGNATURE", _("The notification's signature is missing, wrong or too old."), status=400)
+    secret = settings.SADAD_WEBHOOK_SECRET
+    if not secret or not header:
+        raise bad
+    parts = {}
+    for chunk in header.split(","):
+        k, sep, v = chunk.strip().partition("=")
+        if sep:
+            parts.setdefault(k, []).append(v)
+    try:
+        t = int(parts["t"][0])
+    except (KeyError, ValueError, IndexError):
+        raise bad from None
+    if abs(time.time() - t) > settings.SADAD_SIGNATURE_TOLERANCE_SECONDS:
+        raise bad
+    expected = hmac.new(secret.encode(), f"{t}.".encode() + raw_body, hashlib.sha256).hexdigest()
+    if not any(hmac.compare_digest(expected.encode(), v.encode()) for v in parts.get("v1", [])):
+        raise bad
+
+
+def sadad_notification_receive(*, raw_body: bytes, signature: str) -> dict:
+    """Apply one signed SADAD notification. Verify the signature over the raw body first, then
+    parse. The same bank_reference again answers as before and changes nothing; a notification
+    for a paid bill with another bank_reference is refused."""
+    _sadad_verify(raw_body, signature)
+    try:
+        data = json.loads(raw_body.decode("utf-8"))
+        bill_number = str(data["bill_number"])
+        bank_reference = str(data["bank_reference"]).strip()
+        amount = Decimal(str(data["amount"]))
+        paid_at = dt.datetime.fromisoformat(str(data["paid_at"]).replace("Z", "+00:00"))
+        if not bank_reference or len(bank_reference) > 64 or amount.as_tuple().exponent < -2 or not amount.is_finite():
+            raise ValueError
+        if timezone.is_naive(paid_at):
+            paid_at = timezone.make_aware(paid_at, dt.timezone.utc)
+    except (ValueError, KeyError, TypeError, ArithmeticError, UnicodeDecodeError, AttributeError):
+        raise ApplicationError("MALFORMED_REQUEST", _("The notification must carry bill_number, amount, paid_at and bank_reference."), status=400) from None
+    amount = amount.quantize(TWO_PLACES)
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().filter(bill_number=bill_number).first()
+        if payment is None:
+            raise ApplicationError("NOT_FOUND", _("Unknown bill number."), status=404)
+        seen = SadadNotification.objects.filter(bank_reference=bank_reference).first()
+        if seen is not None:
+            if seen.payment_id != payment.pk or seen.amount != amount:
+                raise ApplicationError("BANK_REFERENCE_REUSED", _("This bank reference was already used for another notification."), status=409)
+            return {"status": "ALREADY_APPLIED", "bill_number": bill_number, "payment_status": payment.status}
+        if amount != payment.amount:
+            PaymentEvent.objects.create(payment=payment, kind="sadad_amount_mismatch", data={"amount": str(amount), "bank_reference": bank_reference})
+            raise ApplicationError("AMOUNT_MISMATCH", _("The amount paid does not match the bill."),
+                                   details={"expected": str(payment.amount), "received": str(amount)}, status=409)
+        error = _payable_or_error(payment)
+        if error is not None:
+            raise error
+        SadadNotification.objects.create(bank_reference=bank_reference, bill_number=bill_number, amount=amount, paid_at=paid_at,
+                                         payment=payment, raw_body=raw_body.decode("utf-8")[:4000])
+        payment_mark_paid(payment_id=payment.pk, method=Payment.Method.SADAD, paid_at=paid_at, bank_reference=bank_reference)
+    return {"status": "APPLIED", "bill_number": bill_number, "payment_status": Payment.Status.PAID}
+
+
+# --- outstanding fines and violations ----------------------------------------------------------
+OUTSTANDING_PURPOSE = "outstanding"
+CIVIL_FINE_TYPE = "civil_affairs.civilaffairsfine"
+TRAFFIC_TYPE = "core.trafficviolation"
+
+
+def outstanding_payment_create(*, person: Person, selection: list[tuple[str, int]]) -> Payment:
+    """One payment for the chosen unpaid fines and violations of the person and the dependents
+    they head. `selection` holds (type, id) pairs, type "civil_fine" or "traffic"; anything not
+    in the person's outstanding list is 404 NOT_FOUND."""
+    from payments.selectors import outstanding_for_person
+
+    if not selection:
+        raise ApplicationError("NOTHING_SELECTED", _("Choose at least one fine or violation to pay."), status=400)
+    available = {(row.type, row.obj.pk): row for row in outstanding_for_person(person=person)}
+    chosen = []
+    for kind, pk in dict.fromkeys(selection):
+        row = available.get((kind, int(pk)))
+        if row is None:
+            raise ApplicationError("NOT_FOUND", _("Not found."), details={"type": kind, "id": pk}, status=404)
+        chosen.append(row)
+    items = [
+        LineItem(code="CIVIL_FINE" if row.type == "civil_fine" else "TRAFFIC_VIOLATION", kind=PaymentItem.Code.FINE,
+                 description_ar=f"{row.label_ar} {row.obj.reference} — {row.owner.name_ar}",
+                 description_en=f"{row.label_en} {row.obj.reference} — {row.owner.name_en}",
+                 amount=row.obj.amount, settles_type=CIVIL_FINE_TYPE if row.type == "civil_fine" else TRAFFIC_TYPE, settles_id=str(row.obj.pk))
+        for row in chosen
+    ]
+    with transaction.atomic():
+        return payment_create(person=person, purpose=OUTSTANDING_PURPOSE, object_id="", items=items)
+
+
+def outstanding_on_paid(*, payment_id: int) -> None:
+    """Registered on_paid of "outstanding": mark what the payment settles as paid (once: only rows
+    still unpaid are touched)."""
+    from civil_affairs.models import CivilAffairsFine
+    from core.models import TrafficViolation
+
+    payment = Payment.objects.prefetch_related("items").get(pk=payment_id)
+    at = payment.paid_at or timezone.now()
+    ids = {CIVIL_FINE_TYPE: [], TRAFFIC_TYPE: []}
+    for item in payment.items.all():
+        if item.settles_type in ids and item.settles_id:
+            ids[item.settles_type].append(int(item.settles_id))
+    with transaction.atomic():
+        fines = CivilAffairsFine.objects.filter(pk__in=ids[CIVIL_FINE_TYPE], paid_at__isnull=True).update(paid_at=at, payment=payment)
+        violations = TrafficViolation.objects.filter(pk__in=ids[TRAFFIC_TYPE], paid_at__isnull=True).update(paid_at=at, payment=payment)
+        PaymentEvent.objects.create(payment=payment, kind="settled", data={"civil_fines": fines, "traffic_violations": violations})
+
+
+# --- notifications about payments ---------------------------------------------------------------
+_MESSAGES = {
+    "paid": (gettext_lazy("Payment received"), gettext_lazy("We received SAR %(amount)s for payment %(reference)s (SADAD bill %(bill_number)s). Thank you.")),
+    "refunded": (gettext_lazy("Payment refunded"), gettext_lazy("SAR %(amount)s of payment %(reference)s was refunded. Reason: %(reason)s")),
+}
+
+
+def _notify(payment: Payment, event: str) -> None:
+    from notifications.services import notification_send
+
+    title, body = _MESSAGES[event]
+    try:
+        link = reverse("payments:detail", kwargs={"pk": payment.pk})
+    except NoReverseMatch:
+        link = ""
+    notification_send(
+        person=payment.person, kind=f"payment_{event}", event_key=f"payment:{payment.pk}:{event}", title=title, body=body,
+        context={"amount": f"{payment.amount:.2f}", "reference": payment.reference, "bill_number": payment.bill_number,
+                 "reason": payment.refund_reason or "-"},
+        link=link,
+    )

@@ -1,4 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from payments import views
 
 app_name = "payments"
-urlpatterns = []
+urlpatterns = [
+    path("", views.payment_list, name="list"),
+    path("outstanding/", views.outstanding, name="outstanding"),
+    path("sandbox-bank/", views.sadad_bank, name="sadad_bank"),
+    path("<int:pk>/", views.payment_detail, name="detail"),
+    path("<int:pk>/checkout/", views.checkout, name="checkout"),
+    path("<int:pk>/receipt/", views.receipt, name="receipt"),
+    path("<int:pk>/receipt.pdf", views.receipt_pdf, name="receipt_pdf"),
+]

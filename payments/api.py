@@ -1,0 +1,161 @@
+"""The payments API of API.md: list, detail, card (Idempotency-Key), the bank's SADAD
+notifications, and the outstanding fines and violations."""
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api import IsPerson
+from payments import selectors, services
+from payments.forms import clean_card_number, clean_cvv, clean_expiry
+from payments.models import Payment
+
+
+def payment_output(payment: Payment) -> dict:
+    return {
+        "id": payment.pk,
+        "reference": payment.reference,
+        "status": payment.status,
+        "amount": f"{payment.amount:.2f}",
+        "currency": payment.currency,
+        "items": [{"code": i.code, "description": i.description, "amount": f"{i.amount:.2f}"} for i in payment.items.all()],
+        "sadad": {"biller_code": payment.biller_code, "bill_number": payment.bill_number, "due_at": payment.due_at.isoformat()},
+        "method": payment.method or None,
+        "paid_at": payment.paid_at.isoformat() if payment.paid_at else None,
+        "card_last4": payment.card_last4 or None,
+        "refunded_at": payment.refunded_at.isoformat() if payment.refunded_at else None,
+    }
+
+
+class PaymentOutputSerializer(serializers.Serializer):
+    """For the schema: the shape payment_output returns."""
+
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    status = serializers.ChoiceField(choices=Payment.Status.choices)
+    amount = serializers.CharField()
+    currency = serializers.CharField()
+    items = serializers.ListField(child=serializers.DictField())
+    sadad = serializers.DictField()
+    method = serializers.CharField(allow_null=True)
+    paid_at = serializers.DateTimeField(allow_null=True)
+    card_last4 = serializers.CharField(allow_null=True)
+    refunded_at = serializers.DateTimeField(allow_null=True)
+
+
+class PaymentListApi(APIView):
+    permission_classes = [IsPerson]
+
+    class OutputSerializer(serializers.Serializer):
+        payments = PaymentOutputSerializer(many=True)
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request):
+        return Response({"payments": [payment_output(p) for p in selectors.payment_list_for_person(person=request.user)]})
+
+
+class PaymentDetailApi(APIView):
+    permission_classes = [IsPerson]
+
+    @extend_schema(responses=PaymentOutputSerializer)
+    def get(self, request, pk):
+        return Response(payment_output(selectors.payment_get_for_person(person=request.user, payment_id=pk)))
+
+
+class PaymentCardApi(APIView):
+    permission_classes = [IsPerson]
+
+    class InputSerializer(serializers.Serializer):
+        card_number = serializers.CharField(max_length=23)
+        expiry_month = serializers.IntegerField(min_value=1, max_value=12)
+        expiry_year = serializers.IntegerField(min_value=0, max_value=2100)
+        cvv = serializers.CharField(max_length=4)
+
+        def validate_card_number(self, value):
+            return _django_to_drf(clean_card_number, value)
+
+        def validate_cvv(self, value):
+            return _django_to_drf(clean_cvv, value)
+
+        def validate(self, data):
+            try:
+                clean_expiry(data["expiry_month"], data["expiry_year"])
+            except Exception as e:  # django ValidationError
+                raise serializers.ValidationError({"expiry_year": [str(m) for m in getattr(e, "messages", [str(e)])]}) from None
+            return data
+
+    @extend_schema(request=InputSerializer, responses=PaymentOutputSerializer)
+    def post(self, request, pk):
+        selectors.payment_get_for_person(person=request.user, payment_id=pk)  # 404 first: no probing
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        result = services.payment_pay_by_card(
+            person=request.user, payment_id=pk, idempotency_key=request.headers.get("Idempotency-Key", ""),
+            card_number=d["card_number"], expiry_month=d["expiry_month"], expiry_year=d["expiry_year"], cvv=d["cvv"],
+            render=payment_output)
+        response = Response(result.body, status=result.status)
+        if result.replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+
+def _django_to_drf(fn, value):
+    from django.core.exceptions import ValidationError
+
+    try:
+        return fn(value)
+    except ValidationError as e:
+        raise serializers.ValidationError(e.messages) from None
+
+
+class SadadNotificationApi(APIView):
+    """Called by the bank. No session or token: the HMAC signature over the raw body is the
+    authentication (verified before the body is parsed)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=None, responses={200: dict})
+    def post(self, request):
+        raw = request.body  # read before DRF parses it
+        result = services.sadad_notification_receive(raw_body=raw, signature=request.headers.get("X-Sadad-Signature", ""))
+        return Response(result, status=200)
+
+
+def outstanding_output(rows) -> dict:
+    return {
+        "items": [
+            {"type": r.type, "id": r.obj.pk, "reference": r.obj.reference, "description": str(r.text), "amount": f"{r.obj.amount:.2f}",
+             "issued_on": r.obj.issued_on.isoformat(), "owner": {"id_number": r.owner.id_number, "name": {"ar": r.owner.name_ar, "en": r.owner.name_en}},
+             "self": r.is_self}
+            for r in rows
+        ],
+        "total": f"{sum((r.obj.amount for r in rows), start=0):.2f}",
+    }
+
+
+class OutstandingApi(APIView):
+    permission_classes = [IsPerson]
+
+    class InputSerializer(serializers.Serializer):
+        class ItemSerializer(serializers.Serializer):
+            type = serializers.ChoiceField(choices=["civil_fine", "traffic"])
+            id = serializers.IntegerField(min_value=1)
+
+        items = ItemSerializer(many=True, allow_empty=False)
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        return Response(outstanding_output(selectors.outstanding_for_person(person=request.user)))
+
+    @extend_schema(request=InputSerializer, responses={201: PaymentOutputSerializer})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        payment = services.outstanding_payment_create(person=request.user, selection=[(i["type"], i["id"]) for i in data.validated_data["items"]])
+        payment = selectors.payment_get_for_person(person=request.user, payment_id=payment.pk)
+        return Response(payment_output(payment), status=201)
+
+
