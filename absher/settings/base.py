@@ -289,3 +289,11 @@ NAFATH_PIN_MAX_FAILURES = env.int("NAFATH_PIN_MAX_FAILURES", default=5)
 # How often the login page and the Nafath app page poll (milliseconds).
 NAFATH_POLL_INTERVAL_MS = env.int("NAFATH_POLL_INTERVAL_MS", default=1500)
 CELERY_BEAT_SCHEDULE["nafath-expire-requests"] = {"task": "nafath.tasks.nafath_requests_expire", "schedule": 60}
+
+# --- payments (area payments) ---
+# Sandbox cards the fake gateway declines (any other Luhn-valid number succeeds).
+PAYMENT_SANDBOX_DECLINED_CARDS = env.list("PAYMENT_SANDBOX_DECLINED_CARDS", default=["4000000000000002"])
+# PAID payments not handed over this long after payment are re-queued by the sweeper.
+PAYMENT_FULFIL_SWEEP_AFTER_SECONDS = env.int("PAYMENT_FULFIL_SWEEP_AFTER_SECONDS", default=120)
+CELERY_BEAT_SCHEDULE["payments-expire"] = {"task": "payments.tasks.payment_expire_due_task", "schedule": 300}
+CELERY_BEAT_SCHEDULE["payments-fulfil-sweep"] = {"task": "payments.tasks.payment_fulfil_sweep_task", "schedule": 120}
