@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from notifications.models import Notification
+from notifications.models import Delivery, Notification, SmsOutbox
+
+
+class DeliveryInline(admin.TabularInline):
+    model = Delivery
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ("channel", "to", "language", "status", "attempts", "sent_at", "last_error")
 
 
 @admin.register(Notification)
@@ -9,3 +16,34 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ("kind",)
     search_fields = ("person__id_number", "person__name_ar", "person__name_en", "title_en", "title_ar")
     readonly_fields = [f.name for f in Notification._meta.fields]
+    inlines = [DeliveryInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = ("notification", "channel", "to", "status", "attempts", "sent_at")
+    list_filter = ("channel", "status")
+    search_fields = ("to", "notification__person__id_number")
+    readonly_fields = [f.name for f in Delivery._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(SmsOutbox)
+class SmsOutboxAdmin(admin.ModelAdmin):
+    """The sandbox SMS gateway's outbox, for officers."""
+
+    list_display = ("created_at", "to", "language", "body")
+    search_fields = ("to", "body")
+    list_filter = ("language",)
+    readonly_fields = [f.name for f in SmsOutbox._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

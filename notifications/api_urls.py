@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from notifications import api
+
+urlpatterns = [
+    path("notifications/", api.NotificationListApi.as_view(), name="api-notifications"),
+    path("notifications/<int:pk>/read/", api.NotificationReadApi.as_view(), name="api-notification-read"),
+]

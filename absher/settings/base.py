@@ -297,3 +297,13 @@ PAYMENT_SANDBOX_DECLINED_CARDS = env.list("PAYMENT_SANDBOX_DECLINED_CARDS", defa
 PAYMENT_FULFIL_SWEEP_AFTER_SECONDS = env.int("PAYMENT_FULFIL_SWEEP_AFTER_SECONDS", default=120)
 CELERY_BEAT_SCHEDULE["payments-expire"] = {"task": "payments.tasks.payment_expire_due_task", "schedule": 300}
 CELERY_BEAT_SCHEDULE["payments-fulfil-sweep"] = {"task": "payments.tasks.payment_fulfil_sweep_task", "schedule": 120}
+
+# --- notifications (area payments) ---
+# Links in SMS and email are made absolute with this base URL.
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://localhost:8000")
+NOTIFICATION_EMAIL_DOMAIN = env("NOTIFICATION_EMAIL_DOMAIN", default="absher.example")
+# A delivery is tried this many times (with exponential backoff) before it is marked FAILED.
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+# Deliveries left PENDING (or SENDING, by a dead worker) this long are re-queued by the sweeper.
+NOTIFICATION_SWEEP_AFTER_SECONDS = env.int("NOTIFICATION_SWEEP_AFTER_SECONDS", default=300)
+CELERY_BEAT_SCHEDULE["notifications-delivery-sweep"] = {"task": "notifications.tasks.notification_delivery_sweep_task", "schedule": 300}

@@ -1,0 +1,42 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api import IsPerson
+from notifications import selectors, services
+
+
+class NotificationListApi(APIView):
+    permission_classes = [IsPerson]
+
+    class OutputSerializer(serializers.Serializer):
+        class ItemSerializer(serializers.Serializer):
+            id = serializers.IntegerField()
+            kind = serializers.CharField()
+            title = serializers.CharField()
+            body = serializers.CharField()
+            created_at = serializers.DateTimeField()
+            read = serializers.BooleanField()
+            link = serializers.CharField()
+
+        notifications = ItemSerializer(many=True)
+        unread = serializers.IntegerField()
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request):
+        items = [
+            {"id": n.pk, "kind": n.kind, "title": n.title, "body": n.body, "created_at": n.created_at,
+             "read": n.read_at is not None, "link": n.link}
+            for n in selectors.notification_list_for_person(person=request.user)
+        ]
+        return Response(self.OutputSerializer({"notifications": items, "unread": selectors.notification_unread_count(person=request.user)}).data)
+
+
+class NotificationReadApi(APIView):
+    permission_classes = [IsPerson]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request, pk):
+        services.notification_mark_read(person=request.user, notification_id=pk)
+        return Response(status=204)
