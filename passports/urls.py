@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from passports import views
 
 app_name = "passports"
-urlpatterns = []
+urlpatterns = [
+    path("", views.family, name="family"),
+    path("iqama-renewal/checks/", views.checks, name="checks"),
+    path("iqama-renewal/quote/", views.quote, name="quote"),
+    path("iqama-renewals/<int:pk>/", views.detail, name="detail"),
+    path("iqama-renewals/<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("national-address/", views.address_help, name="address_help"),
+]

@@ -299,6 +299,9 @@ CELERY_BEAT_SCHEDULE["payments-expire"] = {"task": "payments.tasks.payment_expir
 CELERY_BEAT_SCHEDULE["payments-fulfil-sweep"] = {"task": "payments.tasks.payment_fulfil_sweep_task", "schedule": 120}
 
 # --- notifications (area payments) ---
+# --- passports (family iqama renewal) ---
+CELERY_BEAT_SCHEDULE["iqama-renewal-processing-sweep"] = {"task": "passports.tasks.renewal_processing_sweep_task", "schedule": 120}
+
 # Links in SMS and email are made absolute with this base URL.
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://localhost:8000")
 NOTIFICATION_EMAIL_DOMAIN = env("NOTIFICATION_EMAIL_DOMAIN", default="absher.example")

@@ -1,0 +1,17 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class RenewalConfirmForm(forms.Form):
+    """The review form. `token` is generated when the page is drawn; the request stores it under a
+    unique constraint, so the same form submitted twice (two tabs, a double click) makes one request."""
+
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64, min_length=16)
+    confirm = forms.BooleanField(label=_("I confirm that the data above is correct and I agree to pay the total."))
+
+
+class DecisionForm(forms.Form):
+    DECISIONS = [("approve", _("Approve")), ("reject", _("Reject and refund"))]
+    decision = forms.ChoiceField(label=_("Decision"), choices=DECISIONS, widget=forms.RadioSelect)
+    reason = forms.CharField(label=_("Reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
+    version = forms.IntegerField(widget=forms.HiddenInput)

@@ -1,0 +1,94 @@
+"""Reads of the family iqama renewal, always scoped to the head of family who asks.
+Another head's dependent or request is NOT_FOUND (404), never 403."""
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Max, Prefetch
+
+from core import dates
+from core.errors import NotFound
+from core.models import Person
+from passports.models import FamilyMember, IqamaRenewal, IqamaRenewalItem, Passport
+from passports.services.eligibility import Assessment, allowed_periods, assess
+
+
+def dependent_list_for_head(*, head: Person):
+    return (FamilyMember.objects.filter(head=head)
+            .select_related("person", "person__iqama")
+            .prefetch_related(Prefetch("person__passports", queryset=Passport.objects.filter(current=True)))
+            .annotate(insurance_expiry=Max("person__insurances__expiry_date"))
+            .order_by("id"))
+
+
+def dependent_get_for_head(*, head: Person, dependent_id) -> FamilyMember:
+    try:
+        return dependent_list_for_head(head=head).get(pk=int(dependent_id))
+    except (FamilyMember.DoesNotExist, ValueError, TypeError):
+        raise NotFound()
+
+
+def passport_expiry(member: FamilyMember):
+    ps = list(member.person.passports.all())
+    return max((p.expiry_date for p in ps if p.current), default=None)
+
+
+@dataclass
+class FamilyRow:
+    member: FamilyMember
+    iqama_expiry: object
+    passport_expiry: object
+    insurance_expiry: object
+    badge: str  # IN_PROGRESS, BLOCKED, EXPIRED, DUE, VALID
+    assessment: Assessment | None
+    periods: list[int]
+
+
+def family_overview_for_head(*, head: Person) -> list[FamilyRow]:
+    """The family page: each dependent with dates and what is due or blocked (assessed on the shortest
+    allowed period)."""
+    today = dates.today()
+    members = list(dependent_list_for_head(head=head))
+    open_ids = set(IqamaRenewalItem.objects.filter(member__in=members, is_open=True).values_list("member_id", flat=True))
+    rows = []
+    for m in members:
+        iqama = getattr(m.person, "iqama", None)
+        periods = allowed_periods(m)
+        a = assess(member=m, months=periods[0]) if iqama else None
+        if m.pk in open_ids:
+            badge = "IN_PROGRESS"
+        elif a is None or not a.eligible:
+            badge = "BLOCKED"
+        elif iqama.expiry_date < today:
+            badge = "EXPIRED"
+        elif (iqama.expiry_date - today).days <= settings.IQAMA_RENEWAL_WINDOW_DAYS:
+            badge = "DUE"
+        else:
+            badge = "VALID"
+        rows.append(FamilyRow(m, iqama.expiry_date if iqama else None, passport_expiry(m), m.insurance_expiry, badge, a, periods))
+    return rows
+
+
+def _renewals():
+    return IqamaRenewal.objects.select_related("payment", "head").prefetch_related(
+        Prefetch("items", queryset=IqamaRenewalItem.objects.select_related("member__person", "member__person__iqama")),
+        "events",
+    )
+
+
+def renewal_list_for_head(*, head: Person):
+    return _renewals().filter(head=head)
+
+
+def renewal_get_for_head(*, head: Person, renewal_id) -> IqamaRenewal:
+    try:
+        return _renewals().get(head=head, pk=int(renewal_id))
+    except (IqamaRenewal.DoesNotExist, ValueError, TypeError):
+        raise NotFound()
+
+
+def renewal_for_payment(*, payment_id: int) -> IqamaRenewal | None:
+    return IqamaRenewal.objects.filter(payment_id=payment_id).first()
+
+
+def renewal_review_queue():
+    return _renewals().filter(status=IqamaRenewal.Status.UNDER_REVIEW).order_by("updated_at")

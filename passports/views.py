@@ -1,0 +1,152 @@
+"""Pages of the family iqama renewal: family → checks → fees and confirmation → payment → result.
+The selection (dependents and periods) travels in the query string and is re-checked on every step;
+the request itself lives in the database from the confirmation on."""
+import uuid
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from core.api import client_ip
+from core.auth import person_required
+from core.errors import ApplicationError, NotFound
+from passports import selectors, services
+from passports.forms import RenewalConfirmForm
+from passports.models import IqamaRenewal
+from passports.services.eligibility import allowed_periods, assess, check_from_json
+
+STEPS = [gettext_lazy("Choose dependents"), gettext_lazy("Conditions"), gettext_lazy("Fees and confirmation"),
+         gettext_lazy("Payment"), gettext_lazy("Result")]
+
+
+def _steps(current: int):
+    return [(label, "done" if i < current else "current" if i == current else "") for i, label in enumerate(STEPS)]
+
+
+def _selection(request):
+    """[(member, months)] from ?d=<id>&m<id>=<months>, scoped to the signed-in head (others: 404)."""
+    out, seen = [], set()
+    for raw in request.GET.getlist("d"):
+        member = selectors.dependent_get_for_head(head=request.person, dependent_id=raw)
+        if member.pk in seen:
+            continue
+        seen.add(member.pk)
+        months = services.renewal.parse_months(request.GET.get(f"m{member.pk}", allowed_periods(member)[0]))
+        out.append((member, months))
+    return out
+
+
+def _renewal_or_404(request, pk) -> IqamaRenewal:
+    try:
+        return selectors.renewal_get_for_head(head=request.person, renewal_id=pk)
+    except NotFound:
+        raise Http404
+
+
+def _query(pairs) -> str:
+    q = [("d", m.pk) for m, _n in pairs] + [(f"m{m.pk}", n) for m, n in pairs]
+    return urlencode(q)
+
+
+@person_required
+def family(request):
+    rows = selectors.family_overview_for_head(head=request.person)
+    renewals = list(selectors.renewal_list_for_head(head=request.person)[:10])
+    return render(request, "passports/family.html", {"rows": rows, "renewals": renewals, "steps": _steps(0)})
+
+
+def _selection_or_back(request):
+    try:
+        pairs = _selection(request)
+    except NotFound:
+        raise Http404
+    except ApplicationError as e:
+        messages.error(request, e.message)
+        return None
+    if not pairs:
+        messages.error(request, _("Choose at least one dependent to renew."))
+        return None
+    return pairs
+
+
+@person_required
+def checks(request):
+    pairs = _selection_or_back(request)
+    if pairs is None:
+        return redirect("passports:family")
+    assessments = [assess(member=m, months=n) for m, n in pairs]
+    eligible_pairs = [(a.member, a.months) for a in assessments if a.eligible]
+    return render(request, "passports/checks.html", {
+        "assessments": assessments, "all_eligible": len(eligible_pairs) == len(assessments),
+        "query": _query(pairs), "eligible_query": _query(eligible_pairs) if eligible_pairs else "", "steps": _steps(1),
+    })
+
+
+@person_required
+def quote(request):
+    pairs = _selection_or_back(request)
+    if pairs is None:
+        return redirect("passports:family")
+    assessments = [assess(member=m, months=n) for m, n in pairs]
+    if not all(a.eligible for a in assessments):
+        return redirect(reverse("passports:checks") + "?" + _query(pairs))
+    form = RenewalConfirmForm(request.POST or None, initial={"token": uuid.uuid4().hex})
+    if request.method == "POST" and form.is_valid():
+        try:
+            renewal = services.renewal_submit(
+                head=request.person, items=[{"dependent_id": m.pk, "months": n} for m, n in pairs],
+                idempotency_key=form.cleaned_data["token"], ip=client_ip(request))
+        except ApplicationError as e:
+            existing = e.details.get("id") if e.code == "ALREADY_SUBMITTED" else None
+            messages.error(request, e.message)
+            if existing:
+                return redirect("passports:detail", pk=existing)
+            if e.code in ("NOT_ELIGIBLE", "RENEWAL_IN_PROGRESS"):
+                return redirect(reverse("passports:checks") + "?" + _query(pairs))
+        else:
+            return redirect("passports:detail", pk=renewal.pk)
+    total = sum((a.quote.total for a in assessments), start=0)
+    return render(request, "passports/quote.html", {
+        "assessments": assessments, "total": total, "form": form, "query": _query(pairs), "steps": _steps(2)})
+
+
+@person_required
+def detail(request, pk):
+    renewal = _renewal_or_404(request, pk)
+    checkout_url = ""
+    if renewal.payment_id and renewal.status == IqamaRenewal.Status.AWAITING_PAYMENT:
+        try:
+            checkout_url = reverse("payments:checkout", kwargs={"pk": renewal.payment_id})
+        except NoReverseMatch:
+            checkout_url = ""
+    items = []
+    for i in renewal.items.all():
+        items.append({"item": i, "person": i.member.person, "iqama": getattr(i.member.person, "iqama", None),
+                      "checks": [check_from_json(c) for c in (i.checks_at_payment or [])]})
+    step = 3 if renewal.status == IqamaRenewal.Status.AWAITING_PAYMENT else 4
+    return render(request, "passports/detail.html", {
+        "renewal": renewal, "items": items, "checkout_url": checkout_url, "steps": _steps(step),
+        "total": sum((i.total for i in renewal.items.all()), start=0),
+        "refresh": renewal.status == IqamaRenewal.Status.PROCESSING,
+    })
+
+
+@person_required
+@require_POST
+def cancel(request, pk):
+    renewal = _renewal_or_404(request, pk)
+    try:
+        services.renewal_cancel(renewal_id=renewal.pk, head=request.person)
+        messages.info(request, _("The request was cancelled."))
+    except ApplicationError as e:
+        messages.error(request, e.message)
+    return redirect("passports:detail", pk=renewal.pk)
+
+
+def address_help(request):
+    return render(request, "passports/address_help.html", {})
