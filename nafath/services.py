@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.errors import ApplicationError, NotFound
 from core.idnumbers import normalize_id_number
@@ -71,9 +72,11 @@ def _hit(kind: str, key: str, limit: int) -> int | None:
 
 def _rate_limited(*, retry_after: int, ip: str, id_number: str, what: str) -> ApplicationError:
     audit_log_write(action="auth.failed", ip=ip, reason="rate_limited", what=what, id_number=id_number)
+    minutes = max(1, (retry_after + 59) // 60)
     return ApplicationError(
         "RATE_LIMITED",
-        _("Too many attempts. Try again in %(minutes)s minute(s).") % {"minutes": max(1, (retry_after + 59) // 60)},
+        ngettext("Too many attempts. Try again in %(minutes)d minute.",
+                 "Too many attempts. Try again in %(minutes)d minutes.", minutes) % {"minutes": minutes},
         {"retry_after": retry_after},
         status=429,
     )
