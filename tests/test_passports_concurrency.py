@@ -1,0 +1,74 @@
+"""Two submissions of the same renewal at the same moment (two tabs): one request, one payment."""
+import threading
+
+import pytest
+from django.db import connection
+
+from passports.models import IqamaRenewal, IqamaRenewalItem
+from payments.models import Payment
+
+
+@pytest.fixture
+def family(transactional_db):
+    from tests.factories import AddressFactory, FamilyMemberFactory, InsuranceFactory, IqamaFactory, PassportFactory, ResidentFactory
+
+    head = ResidentFactory()
+    IqamaFactory(person=head)
+    AddressFactory(person=head)
+    members = []
+    for rel in ("WIFE", "DAUGHTER"):
+        m = FamilyMemberFactory(head=head, relation=rel)
+        IqamaFactory(person=m.person)
+        PassportFactory(person=m.person)
+        InsuranceFactory(person=m.person)
+        members.append(m)
+    return head, members
+
+
+def race(n, fn):
+    barrier = threading.Barrier(n)
+    results = [None] * n
+
+    def run(i):
+        try:
+            barrier.wait()
+            results[i] = fn(i)
+        except Exception as e:  # noqa: BLE001 - the outcome is what we assert on
+            results[i] = e
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_same_form_twice_at_once_makes_one_request_and_one_payment(family):
+    from passports.services import renewal_submit
+
+    head, (wife, daughter) = family
+    items = [{"dependent_id": wife.pk, "months": 6}, {"dependent_id": daughter.pk, "months": 3}]
+    results = race(4, lambda i: renewal_submit(head=head, items=items, idempotency_key="same-form-token-123456"))
+    made = [r for r in results if isinstance(r, IqamaRenewal)]
+    refused = [r for r in results if not isinstance(r, IqamaRenewal)]
+    assert len(made) == 1
+    assert [getattr(r, "code", repr(r)) for r in refused] == ["ALREADY_SUBMITTED"] * 3
+    assert IqamaRenewal.objects.count() == 1 and IqamaRenewalItem.objects.count() == 2
+    assert Payment.objects.filter(purpose="iqama_renewal").count() == 1
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_two_tabs_two_tokens_same_dependent_via_api(family, api_client_for):
+    head, (wife, _d) = family
+    clients = [api_client_for(head) for _ in range(2)]
+    results = race(2, lambda i: clients[i].post("/api/v1/passports/iqama-renewals/", {
+        "items": [{"dependent_id": wife.pk, "months": 6}], "idempotency_key": f"tab-{i}-token-0123456789"}, format="json"))
+    codes = sorted(r.status_code for r in results)
+    assert codes == [201, 409]
+    refused = next(r for r in results if r.status_code == 409)
+    assert refused.json()["error"]["code"] in ("RENEWAL_IN_PROGRESS", "ALREADY_SUBMITTED")
+    assert IqamaRenewal.objects.count() == 1 and Payment.objects.filter(purpose="iqama_renewal").count() == 1
