@@ -145,7 +145,7 @@ def test_a_face_cut_by_the_frame_is_not_centred(checked):
 def test_small_face_in_a_full_length_portrait(checked):
     r = checked("biden_1.jpg")
     assert "FACE_TOO_SMALL" in r.reason_codes
-    assert r.metrics["face_ratio"] < 0.2
+    assert r.metrics["face_ratio"] < 0.18
 
 
 def test_rgba_png_is_checked_like_its_jpeg(checked):
@@ -191,7 +191,8 @@ def test_each_rule_catches_its_fault_and_only_it(build, code, obama_on_file):
     r = _run(build(), obama_on_file)
     assert r.reason_codes == [code], r.metrics
     assert r.passed is False
-    assert r.face_match.decision == "MATCH"  # the person is still recognised
+    # the person is still recognised (a washed-out face may need an officer's look: REVIEW)
+    assert r.face_match.decision in (("MATCH", "REVIEW") if code == "TOO_BRIGHT" else ("MATCH",))
 
 
 def test_a_second_face_on_a_compliant_photo():

@@ -266,7 +266,7 @@ PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)  # checked fr
 PHOTO_JPEG_QUALITY = env.int("PHOTO_JPEG_QUALITY", default=92)
 PHOTO_MIN_WIDTH = env.int("PHOTO_MIN_WIDTH", default=400)  # LOW_RESOLUTION
 PHOTO_MIN_HEIGHT = env.int("PHOTO_MIN_HEIGHT", default=500)
-PHOTO_MIN_FACE_RATIO = env.float("PHOTO_MIN_FACE_RATIO", default=0.20)  # face box height / image height (FACE_TOO_SMALL)
+PHOTO_MIN_FACE_RATIO = env.float("PHOTO_MIN_FACE_RATIO", default=0.18)  # face box height / image height (FACE_TOO_SMALL)
 PHOTO_MAX_CENTRE_OFFSET = env.float("PHOTO_MAX_CENTRE_OFFSET", default=0.12)  # face centre off the image centre / size (FACE_NOT_CENTRED)
 PHOTO_MIN_SHARPNESS = env.float("PHOTO_MIN_SHARPNESS", default=30.0)  # Laplacian variance of the face, <=256 px high, contrast-normalised (BLURRY)
 PHOTO_MIN_FACE_LUMA = env.float("PHOTO_MIN_FACE_LUMA", default=60.0)  # mean luma 0-255 of the face (TOO_DARK)
@@ -276,7 +276,8 @@ PHOTO_BACKGROUND_MAX_STD = env.float("PHOTO_BACKGROUND_MAX_STD", default=20.0)  
 FACE_MATCH_TOLERANCE = env.float("FACE_MATCH_TOLERANCE", default=0.50)  # distance <= this: MATCH
 FACE_REJECT_TOLERANCE = env.float("FACE_REJECT_TOLERANCE", default=0.62)  # distance > this: NO_MATCH; between: REVIEW
 FACE_DETECT_MAX_SIDE = env.int("FACE_DETECT_MAX_SIDE", default=640)  # detect on a copy downscaled to this longest side
-FACE_DETECT_UPSAMPLE = env.int("FACE_DETECT_UPSAMPLE", default=1)  # HOG detector upsampling of that copy
+FACE_DETECT_UPSAMPLE = env.int("FACE_DETECT_UPSAMPLE", default=0)  # HOG detector upsampling of that copy
+FACE_DETECT_RETRY_UPSAMPLE = env.int("FACE_DETECT_RETRY_UPSAMPLE", default=1)  # a second pass only when the first finds no face
 # The face engine behind the adapter: the real dlib engine, or the scenario test double
 # ("civil_affairs.photo.face.ScenarioFaceEngine") driven by FACE_ENGINE_SCENARIO
 # (match, review, no_face, multiple_faces, mismatch, timeout).

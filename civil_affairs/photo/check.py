@@ -93,11 +93,6 @@ def encoding_deserialize(b: bytes) -> np.ndarray:
 
 
 # --- measurements ----------------------------------------------------------------------
-def _luma(rgb: np.ndarray) -> np.ndarray:
-    rgb = rgb.astype(np.float32)
-    return 0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]
-
-
 def _laplacian_var(gray: np.ndarray) -> float:
     g = gray.astype(np.float32)
     lap = -4 * g[1:-1, 1:-1] + g[:-2, 1:-1] + g[2:, 1:-1] + g[1:-1, :-2] + g[1:-1, 2:]
@@ -114,9 +109,10 @@ def sharpness(luma: np.ndarray, box) -> float:
     if crop.size == 0:
         return 0.0
     if crop.shape[0] > SHARPNESS_HEIGHT:
-        img = Image.fromarray(np.clip(crop, 0, 255).astype(np.uint8))
+        img = Image.fromarray(np.ascontiguousarray(crop))
         w = max(1, round(img.width * SHARPNESS_HEIGHT / img.height))
-        crop = np.asarray(img.resize((w, SHARPNESS_HEIGHT), Image.BILINEAR), dtype=np.float32)
+        crop = np.asarray(img.resize((w, SHARPNESS_HEIGHT), Image.BILINEAR))
+    crop = crop.astype(np.float32)
     std = float(crop.std())
     if std < 1.0:
         return 0.0
@@ -134,13 +130,13 @@ def background_stats(luma: np.ndarray) -> tuple[float, float]:
     lower = round(h * 2 / 3)
     strips = np.concatenate(
         [luma[:sy, :].ravel(), luma[sy:lower, :sx].ravel(), luma[sy:lower, w - sx :].ravel()]
-    )
+    ).astype(np.float32)
     return float(strips.mean()), float(strips.std())
 
 
-def measure(rgb: np.ndarray, boxes: list) -> dict:
-    h, w = rgb.shape[:2]
-    luma = _luma(rgb)
+def measure(luma: np.ndarray, boxes: list) -> dict:
+    """Every figure the rules use, from the luma (ITU-R 601, uint8) and the face boxes."""
+    h, w = luma.shape
     bg_mean, bg_std = background_stats(luma)
     m = {
         "width": w,
@@ -157,7 +153,7 @@ def measure(rgb: np.ndarray, boxes: list) -> dict:
         m["centre_offset_x"] = round(abs(cx - w / 2) / w, 3)
         m["centre_offset_y"] = round(abs(cy - h * 0.45) / h, 3)  # a head sits a little above the middle
         face = luma[top:bottom, left:right]
-        m["face_luma"] = round(float(face.mean()), 1) if face.size else 0.0
+        m["face_luma"] = round(float(face.mean(dtype=np.float64)), 1) if face.size else 0.0
         m["sharpness"] = round(sharpness(luma, boxes[0]), 1)
     return m
 
@@ -196,8 +192,14 @@ def face_decision(distance: float) -> str:
 
 
 def decode_jpeg(jpeg: bytes) -> np.ndarray:
+    return decode_jpeg_with_luma(jpeg)[0]
+
+
+def decode_jpeg_with_luma(jpeg: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """RGB pixels and their luma (Pillow's "L": 0.299 R + 0.587 G + 0.114 B), both uint8."""
     with Image.open(io.BytesIO(jpeg), formats=["JPEG"]) as img:
-        return np.asarray(img.convert("RGB"))
+        img = img.convert("RGB")
+        return np.asarray(img), np.asarray(img.convert("L"))
 
 
 def photo_check_run(*, jpeg: bytes, on_file_encoding: bytes | None, engine: FaceEngine | None = None) -> PhotoCheckResult:
@@ -210,11 +212,11 @@ def photo_check_run(*, jpeg: bytes, on_file_encoding: bytes | None, engine: Face
     """
     started = time.perf_counter()
     engine = engine or face_engine()
-    rgb = decode_jpeg(jpeg)
+    rgb, luma = decode_jpeg_with_luma(jpeg)
     t0 = time.perf_counter()
     boxes = engine.locate(rgb)
     detect_ms = (time.perf_counter() - t0) * 1000
-    metrics = measure(rgb, boxes)
+    metrics = measure(luma, boxes)
     metrics["detect_ms"] = round(detect_ms, 1)
     codes = quality_reasons(metrics)
     encoding = None

@@ -61,16 +61,21 @@ def _dlib_version() -> str:
         return "?"
 
 
-def downscale_for_detection(rgb: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
-    """A copy whose longest side is at most max_side, and the factor from it back to rgb."""
+def downscale_for_detection(rgb: np.ndarray, max_side: int) -> tuple[np.ndarray, float, float]:
+    """A copy whose longest side is at most max_side, and the factors (x, y) from it back to
+    rgb. An integer box reduction first (fast), then a bilinear resize for the remainder."""
     h, w = rgb.shape[:2]
     longest = max(h, w)
     if longest <= max_side:
-        return rgb, 1.0
-    scale = longest / max_side
-    size = (max(1, round(w / scale)), max(1, round(h / scale)))
-    small = Image.fromarray(rgb).resize(size, Image.BILINEAR, reducing_gap=2.0)
-    return np.asarray(small), w / size[0]
+        return rgb, 1.0, 1.0
+    img = Image.fromarray(rgb)
+    k = longest // max_side
+    if k >= 2:
+        img = img.reduce(k)
+    if max(img.size) > max_side:
+        scale = max(img.size) / max_side
+        img = img.resize((max(1, round(img.width / scale)), max(1, round(img.height / scale))), Image.BILINEAR)
+    return np.asarray(img), w / img.width, h / img.height
 
 
 class DlibFaceEngine:
@@ -79,23 +84,23 @@ class DlibFaceEngine:
     def __init__(self):
         self.max_side = settings.FACE_DETECT_MAX_SIDE
         self.upsample = settings.FACE_DETECT_UPSAMPLE
+        self.retry_upsample = settings.FACE_DETECT_RETRY_UPSAMPLE
         self.model = f"dlib-{_dlib_version()}/hog+resnet_v1/5pt"
 
     def locate(self, rgb: np.ndarray) -> list[Box]:
+        """Faces found on the downscaled copy, in rgb's pixels. The HOG detector runs with
+        FACE_DETECT_UPSAMPLE; only when it finds nothing does it look again with
+        FACE_DETECT_RETRY_UPSAMPLE (small faces), so a normal selfie pays for one pass."""
         fr = _face_recognition()
-        small, factor = downscale_for_detection(rgb, self.max_side)
+        small, fx, fy = downscale_for_detection(rgb, self.max_side)
+        found = fr.face_locations(small, number_of_times_to_upsample=self.upsample, model="hog")
+        if not found and self.retry_upsample > self.upsample:
+            found = fr.face_locations(small, number_of_times_to_upsample=self.retry_upsample, model="hog")
         h, w = rgb.shape[:2]
-        boxes = []
-        for top, right, bottom, left in fr.face_locations(small, number_of_times_to_upsample=self.upsample, model="hog"):
-            boxes.append(
-                (
-                    max(0, round(top * factor)),
-                    min(w, round(right * factor)),
-                    min(h, round(bottom * factor)),
-                    max(0, round(left * factor)),
-                )
-            )
-        return boxes
+        return [
+            (max(0, round(top * fy)), min(w, round(right * fx)), min(h, round(bottom * fy)), max(0, round(left * fx)))
+            for top, right, bottom, left in found
+        ]
 
     def encode(self, rgb: np.ndarray, box: Box) -> np.ndarray:
         fr = _face_recognition()
@@ -155,9 +160,9 @@ class ScenarioFaceEngine:
 def face_engine() -> FaceEngine:
     """The configured engine; one instance per process and per class path (the dlib models
     are loaded by face_recognition's import, cached in _face_recognition)."""
-    return _engine_for(settings.FACE_ENGINE, settings.FACE_DETECT_MAX_SIDE, settings.FACE_DETECT_UPSAMPLE)
+    return _engine_for(settings.FACE_ENGINE, settings.FACE_DETECT_MAX_SIDE, settings.FACE_DETECT_UPSAMPLE, settings.FACE_DETECT_RETRY_UPSAMPLE)
 
 
 @functools.cache
-def _engine_for(path: str, max_side: int, upsample: int) -> FaceEngine:
+def _engine_for(path: str, max_side: int, upsample: int, retry_upsample: int) -> FaceEngine:
     return import_string(path)()

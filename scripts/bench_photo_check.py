@@ -1,0 +1,141 @@
+#!/usr/bin/env python
+"""Benchmark the photo check against a plain face_recognition call, on one core.
+
+    .venv/bin/python scripts/bench_photo_check.py [--repeat 3] [--faces-dir DIR]
+
+For every shared photo (settings.FACES_DIR) it times
+  * check: civil_affairs.photo.check.photo_check_run on the sanitised JPEG (what the `faces`
+    worker runs: detection on a copy downscaled to FACE_DETECT_MAX_SIDE, one encoding from
+    the located face on the full image, the quality rules, the match);
+  * plain: face_recognition.face_encodings(face_recognition.load_image_file(path))
+    (detection on the full-size image, then encoding);
+and prints both decisions against the photo on file (obama_1.jpg, enrolled each way): NO_FACE,
+MULTIPLE_FACES, or MATCH / REVIEW / NO_MATCH with the distance. The figures are per photo the
+median of --repeat runs; then the median and slowest over all photos, and checks per second
+for one worker process (1 / mean check time). Exit status 1 if a decision differs or the
+check is not at least 3 times faster than the plain call (median).
+"""
+import os
+
+# One core, one thread: set before numpy / dlib load their thread pools.
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
+    os.environ[var] = "1"
+
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "absher.settings.base")
+warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--faces-dir", default=None)
+    parser.add_argument("--on-file", default="obama_1.jpg")
+    args = parser.parse_args()
+
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+
+    import django
+
+    django.setup()
+    import face_recognition
+    import numpy as np
+    from django.conf import settings
+
+    from civil_affairs.photo.check import encoding_deserialize, face_decision, photo_check_run
+    from civil_affairs.photo.face import face_engine
+    from civil_affairs.photo.upload import image_sanitize
+
+    faces_dir = Path(args.faces_dir or settings.FACES_DIR)
+    photos = sorted(p for p in faces_dir.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+    if not photos:
+        sys.exit(f"no photos in {faces_dir}")
+
+    def check(path):
+        jpeg = sanitized[path.name]
+        return photo_check_run(jpeg=jpeg, on_file_encoding=on_file_check)
+
+    def plain(path):
+        return face_recognition.face_encodings(face_recognition.load_image_file(str(path)))
+
+    def plain_decision(encs):
+        if not encs:
+            return "NO_FACE", None
+        if len(encs) > 1:
+            return "MULTIPLE_FACES", None
+        d = float(np.linalg.norm(encs[0] - on_file_plain))
+        return face_decision(d), d
+
+    def check_decision(r):
+        if r.metrics["faces"] == 0:
+            return "NO_FACE", None
+        if r.metrics["faces"] > 1:
+            return "MULTIPLE_FACES", None
+        return r.face_match.decision, r.face_match.distance
+
+    def timed(fn, *a):
+        t = time.perf_counter()
+        out = fn(*a)
+        return time.perf_counter() - t, out
+
+    t_sanitize = {}
+    sanitized = {}
+    for p in photos:
+        data = p.read_bytes()
+        t_sanitize[p.name], s = timed(lambda: image_sanitize(data=data))
+        sanitized[p.name] = s.jpeg
+
+    # the photo on file, each way (also warms up: the models load on first use)
+    on_file_path = faces_dir / args.on_file
+    on_file_check = photo_check_run(jpeg=sanitized[on_file_path.name], on_file_encoding=None).encoding
+    on_file_plain = plain(on_file_path)[0]
+    assert encoding_deserialize(on_file_check).shape == (128,)
+
+    engine = face_engine()
+    print(f"engine {engine.model}; detect max side {settings.FACE_DETECT_MAX_SIDE}, upsample {settings.FACE_DETECT_UPSAMPLE}; "
+          f"tolerances MATCH <= {settings.FACE_MATCH_TOLERANCE} < REVIEW <= {settings.FACE_REJECT_TOLERANCE} < NO_MATCH; "
+          f"photo on file {args.on_file}; one core (affinity {sorted(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else '?'}); "
+          f"median of {args.repeat}")
+    header = f"{'photo':<24}{'size':>11}{'sanitise':>10}{'check':>9}{'plain':>9}{'x':>6}  {'check decision':<22}{'plain decision':<22}{'reasons'}"
+    print(header)
+    print("-" * len(header))
+    rows = []
+    mismatches = 0
+    for p in photos:
+        tc = [timed(check, p) for _ in range(args.repeat)]
+        tp = [timed(plain, p) for _ in range(args.repeat)]
+        c_time = statistics.median(t for t, _ in tc)
+        p_time = statistics.median(t for t, _ in tp)
+        cd, cdist = check_decision(tc[0][1])
+        pd, pdist = plain_decision(tp[0][1])
+        same = cd == pd
+        mismatches += not same
+        fmt = lambda d, dist: f"{d}" + (f" {dist:.3f}" if dist is not None else "")
+        r = tc[0][1]
+        size = f"{r.metrics['width']}x{r.metrics['height']}"
+        rows.append((c_time, p_time))
+        print(f"{p.name:<24}{size:>11}{t_sanitize[p.name] * 1000:>8.0f}ms{c_time * 1000:>7.0f}ms{p_time * 1000:>7.0f}ms{p_time / c_time:>6.1f}  "
+              f"{fmt(cd, cdist):<22}{fmt(pd, pdist):<22}{','.join(r.reason_codes) or '-'}{'' if same else '   <-- DIFFERENT'}")
+    checks = [c for c, _ in rows]
+    plains = [p for _, p in rows]
+    med_c, med_p = statistics.median(checks), statistics.median(plains)
+    print("-" * len(header))
+    print(f"check: median {med_c * 1000:.0f} ms, slowest {max(checks) * 1000:.0f} ms, {1 / statistics.mean(checks):.1f} checks/s per worker process (one core)")
+    print(f"plain: median {med_p * 1000:.0f} ms, slowest {max(plains) * 1000:.0f} ms, {1 / statistics.mean(plains):.1f} /s")
+    print(f"speed-up: median {med_p / med_c:.1f}x, total {sum(plains) / sum(checks):.1f}x; decisions different: {mismatches}")
+    ok = mismatches == 0 and med_p / med_c >= 3
+    print("TARGET MET (>= 3x faster, same decisions)" if ok else "TARGET NOT MET")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
