@@ -15,10 +15,49 @@ class ReasonSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
 
+    class Meta:
+        ref_name = "IdRenewalReason"
+
 
 class DateSerializer(serializers.Serializer):
     gregorian = serializers.CharField()
     hijri = serializers.CharField(allow_null=True)
+
+    class Meta:
+        ref_name = "IdRenewalDate"
+
+
+class FaceMatchSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["MATCH", "REVIEW", "NO_MATCH"])
+    distance = serializers.FloatField(allow_null=True)
+
+
+class PhotoCheckSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["PENDING", "PASSED", "FAILED"])
+    reasons = ReasonSerializer(many=True)
+    face_match = FaceMatchSerializer(allow_null=True)
+
+
+class HistorySerializer(serializers.Serializer):
+    status = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+class RenewalDetailSerializer(serializers.Serializer):
+    """GET /civil-affairs/id-renewals/{id}/ (API.md); `delivery`, `payment` and `card` are null until set."""
+
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    status = serializers.ChoiceField(choices=IdRenewal.Status.choices)
+    status_display = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    late_fine = serializers.CharField()
+    photo_check = PhotoCheckSerializer()
+    delivery = serializers.DictField(allow_null=True)
+    payment = serializers.DictField(allow_null=True, help_text="the payment as /api/v1/payments/{id}/ returns it")
+    card = serializers.DictField(allow_null=True)
+    decision_reason = serializers.CharField(allow_null=True)
+    history = HistorySerializer(many=True)
 
 
 def renewal_payload(renewal: IdRenewal) -> dict:
@@ -77,6 +116,9 @@ class EligibilityApi(APIView):
         late_fine = serializers.CharField()
         unpaid_fines = serializers.ListField(child=serializers.DictField())
 
+        class Meta:
+            ref_name = "IdRenewalEligibility"
+
     @extend_schema(responses=OutputSerializer, operation_id="id_renewal_eligibility")
     def get(self, request):
         e = selectors.renewal_eligibility(person=request.user)
@@ -96,10 +138,16 @@ class RenewalListCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
         photo = serializers.FileField()
 
+        class Meta:
+            ref_name = "IdRenewalCreate"
+
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         reference = serializers.CharField()
         status = serializers.CharField()
+
+        class Meta:
+            ref_name = "IdRenewalCreated"
 
     @extend_schema(request={"multipart/form-data": InputSerializer}, responses={202: OutputSerializer}, operation_id="id_renewal_create")
     def post(self, request):
@@ -116,7 +164,7 @@ class RenewalListCreateApi(APIView):
 
 
 class RenewalDetailApi(APIView):
-    @extend_schema(operation_id="id_renewal_detail", responses=dict)
+    @extend_schema(operation_id="id_renewal_detail", responses=RenewalDetailSerializer)
     def get(self, request, pk):
         renewal = selectors.renewal_get_for_person(person=request.user, renewal_id=pk)
         return Response(renewal_payload(renewal))
@@ -128,6 +176,9 @@ class RenewalDeliveryApi(APIView):
         address_id = serializers.IntegerField(required=False, allow_null=True)
         office_id = serializers.IntegerField(required=False, allow_null=True)
 
+        class Meta:
+            ref_name = "IdRenewalDelivery"
+
         def validate(self, attrs):
             if attrs["method"] == "POST" and not attrs.get("address_id"):
                 raise serializers.ValidationError({"address_id": _("Choose an address.")})
@@ -135,7 +186,7 @@ class RenewalDeliveryApi(APIView):
                 raise serializers.ValidationError({"office_id": _("Choose an office.")})
             return attrs
 
-    @extend_schema(request=InputSerializer, responses=dict, operation_id="id_renewal_delivery")
+    @extend_schema(request=InputSerializer, responses=RenewalDetailSerializer, operation_id="id_renewal_delivery")
     def post(self, request, pk):
         renewal = selectors.renewal_get_for_person(person=request.user, renewal_id=pk)
         ser = self.InputSerializer(data=request.data)
@@ -148,7 +199,7 @@ class RenewalDeliveryApi(APIView):
 
 
 class RenewalCancelApi(APIView):
-    @extend_schema(request=None, responses=dict, operation_id="id_renewal_cancel")
+    @extend_schema(request=None, responses=RenewalDetailSerializer, operation_id="id_renewal_cancel")
     def post(self, request, pk):
         renewal = services.renewal_cancel(person=request.user, renewal_id=pk)
         return Response(renewal_payload(selectors.renewal_get_for_person(person=request.user, renewal_id=renewal.pk)))
