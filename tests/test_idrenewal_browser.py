@@ -2,13 +2,14 @@
 on the shared photographs: eligibility, upload, the live check, delivery choice, card payment,
 tracking until approved; then a rejected photo with its advice (Arabic, RTL).
 
-Tasks run in-process (CELERY_TASK_ALWAYS_EAGER in test settings) and on_commit callbacks run
-for real under live_server's transactional database, so the page follows real transitions."""
+A real Celery worker (Redis, the `faces` queue, dlib) runs the photo check and the payment's
+follow-up, so the page really follows the check live: it shows "checking", polls its status
+and reloads itself when the worker has decided."""
 import datetime as dt
 
 import pytest
 
-pytestmark = [pytest.mark.browser, pytest.mark.faces]
+pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.faces]
 
 
 def _page(browser, live_server, cookie, lang):
@@ -19,7 +20,7 @@ def _page(browser, live_server, cookie, lang):
     return ctx, page
 
 
-def test_id_renewal_journey(browser, live_server, session_cookie_for, artifacts, faces_dir, tmp_path):
+def test_id_renewal_journey(celery_worker, browser, live_server, session_cookie_for, artifacts, faces_dir, tmp_path):
     from civil_affairs.models import IdRenewal, NationalIdCard
     from civil_affairs.photo.enrol import person_photo_enroll
     from core import dates
@@ -44,7 +45,10 @@ def test_id_renewal_journey(browser, live_server, session_cookie_for, artifacts,
     # 2. upload: the check runs, the page shows the result
     page.get_by_test_id("photo-input").set_input_files(str(selfie))
     page.get_by_test_id("photo-submit").click()
-    page.get_by_test_id("check-passed").wait_for()
+    page.wait_for_url("**/civil-affairs/id-renewal/*/")
+    if page.get_by_test_id("check-pending").count():  # the worker is still checking: the page waits live
+        page.screenshot(path=str(artifacts / "idrenewal-2a-checking-live-en.png"), full_page=True)
+    page.get_by_test_id("check-passed").wait_for(timeout=90_000)
     renewal = IdRenewal.objects.get(person=person)
     assert renewal.status == "AWAITING_DELIVERY_CHOICE" and renewal.face_decision == "MATCH"
     assert page.get_by_test_id("reference").inner_text() == renewal.reference
@@ -67,7 +71,7 @@ def test_id_renewal_journey(browser, live_server, session_cookie_for, artifacts,
     page.screenshot(path=str(artifacts / "idrenewal-4-checkout-en.png"), full_page=True)
     page.get_by_test_id("card-pay").click()
     page.wait_for_url(f"**/civil-affairs/id-renewal/{renewal.pk}/")
-    page.locator('[data-testid="status"][data-status="APPROVED"]').wait_for()
+    page.locator('[data-testid="status"][data-status="APPROVED"]').wait_for(timeout=60_000)
     renewal.refresh_from_db()
     assert renewal.status == "APPROVED"
     new_card = NationalIdCard.objects.get(person=person, status="ACTIVE")
@@ -96,7 +100,7 @@ def test_id_renewal_journey(browser, live_server, session_cookie_for, artifacts,
     assert page.get_by_test_id("late-fine").inner_text().startswith("100.00")
     page.get_by_test_id("photo-input").set_input_files(str(bad))
     page.get_by_test_id("photo-submit").click()
-    page.get_by_test_id("check-failed").wait_for()
+    page.get_by_test_id("check-failed").wait_for(timeout=60_000)
     codes = page.locator(".idr-advice li").evaluate_all("els => els.map(e => e.dataset.code)")
     assert "MULTIPLE_FACES" in codes
     assert "أكثر من وجه" in page.get_by_test_id("check-failed").inner_text()
