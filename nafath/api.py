@@ -1,6 +1,6 @@
 """REST endpoints of API.md's "Login (Nafath style)" and "The Nafath app" sections."""
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,8 +14,9 @@ from nafath.models import AccessToken, NafathRequest
 STATUSES = [s.value for s in NafathRequest.Status]
 
 
+@extend_schema_serializer(component_name="NafathError")
 class ErrorSerializer(serializers.Serializer):
-    error = inline_serializer("ErrorBody", {
+    error = inline_serializer("NafathErrorBody", {
         "code": serializers.CharField(), "message": serializers.CharField(), "details": serializers.DictField(),
     })
 
@@ -24,9 +25,11 @@ class NafathStartApi(APIView):
     authentication_classes = []
     permission_classes = []
 
+    @extend_schema_serializer(component_name="NafathStartInput")
     class InputSerializer(serializers.Serializer):
         id_number = serializers.CharField(max_length=20, help_text="10 digits; Eastern Arabic digits accepted")
 
+    @extend_schema_serializer(component_name="NafathStartOutput")
     class OutputSerializer(serializers.Serializer):
         transaction_id = serializers.UUIDField()
         random_number = serializers.CharField()
@@ -53,6 +56,7 @@ class NafathStatusApi(APIView):
     authentication_classes = []
     permission_classes = []
 
+    @extend_schema_serializer(component_name="NafathStatusOutput")
     class OutputSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=STATUSES)
         expires_at = serializers.DateTimeField()
@@ -87,14 +91,12 @@ class _DeviceApi(APIView):
 
 
 class AppRequestListApi(_DeviceApi):
+    @extend_schema_serializer(component_name="NafathAppRequestListRequest")
     class RequestSerializer(serializers.Serializer):
         transaction_id = serializers.UUIDField()
         service = serializers.CharField()
         choices = serializers.ListField(child=serializers.CharField(), min_length=3, max_length=3)
         expires_at = serializers.DateTimeField()
-
-    class OutputSerializer(serializers.Serializer):
-        requests = serializers.ListField(child=serializers.DictField())
 
     @extend_schema(
         responses={200: inline_serializer("NafathAppRequests", {"requests": RequestSerializer(many=True)}), 401: ErrorSerializer},
@@ -107,6 +109,7 @@ class AppRequestListApi(_DeviceApi):
 
 
 class AppRequestAnswerApi(_DeviceApi):
+    @extend_schema_serializer(component_name="NafathAppRequestAnswerInput")
     class InputSerializer(serializers.Serializer):
         choice = serializers.CharField(required=False, max_length=2)
         decision = serializers.ChoiceField(choices=["reject"], required=False)
@@ -116,6 +119,7 @@ class AppRequestAnswerApi(_DeviceApi):
                 raise serializers.ValidationError(_("Send either a choice or the decision \"reject\"."))
             return attrs
 
+    @extend_schema_serializer(component_name="NafathAppRequestAnswerOutput")
     class OutputSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=STATUSES)
 
