@@ -259,3 +259,14 @@ def test_scenario_timeout_raises_a_transient_error(settings):
     with pytest.raises(FaceEngineTimeout) as exc:
         photo_check_run(jpeg=pi.synthetic_portrait(), on_file_encoding=None, engine=ScenarioFaceEngine())
     assert isinstance(exc.value, FaceEngineError) and isinstance(exc.value, TimeoutError)
+
+
+def test_warm_up_loads_the_real_engine_once():
+    import sys
+
+    from civil_affairs.photo.face import _face_recognition, face_engine_warm_up
+
+    assert face_engine_warm_up() == face_engine().model
+    assert "face_recognition" in sys.modules
+    assert _face_recognition() is _face_recognition()  # cached: imported once per process
+    assert face_engine() is face_engine()

@@ -104,3 +104,42 @@ def test_enroll_photo_command_unknown_person(faces_dir):
     with pytest.raises(CommandError) as exc:
         call_command("enroll_photo", "1999999999", str(faces_dir / "obama_2.jpg"))
     assert "No person with ID number 1999999999" in str(exc.value)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_manage_py_enroll_photo_exit_status(settings, faces_dir):
+    """The real command line: exit 0 and the photo set; exit 1 and a clear message otherwise."""
+    import os
+    import subprocess
+    import sys
+
+    from django.db import connection
+
+    from tests.conftest import ROOT
+    from tests.factories import PersonFactory
+
+    person = PersonFactory()
+    db = connection.settings_dict
+    env = dict(
+        os.environ,
+        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        DJANGO_SETTINGS_MODULE="absher.settings.test",
+        PRIVATE_MEDIA_ROOT=str(settings.PRIVATE_MEDIA_ROOT),
+        TEST_DATABASE_NAME="",
+    )
+
+    def run(path):
+        return subprocess.run(
+            [sys.executable, "manage.py", "enroll_photo", person.id_number, str(path)],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        )
+
+    bad = run(faces_dir / "two_people.jpg")
+    assert bad.returncode == 1
+    assert "two_people.jpg" in bad.stderr and "MULTIPLE_FACES" in bad.stderr
+    assert Person.objects.get(pk=person.pk).photo == ""
+    ok = run(faces_dir / "obama_1.jpg")
+    assert ok.returncode == 0, ok.stderr
+    p = Person.objects.get(pk=person.pk)
+    assert p.photo.startswith("photos/on-file/") and private_storage.exists(p.photo)
+    assert len(person_on_file_encoding(person=p)) == 1024

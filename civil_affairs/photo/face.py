@@ -166,3 +166,14 @@ def face_engine() -> FaceEngine:
 @functools.cache
 def _engine_for(path: str, max_side: int, upsample: int, retry_upsample: int) -> FaceEngine:
     return import_string(path)()
+
+
+def face_engine_warm_up() -> str:
+    """Load the configured engine (for the dlib engine: import face_recognition and its
+    models) and run it once on a blank image, so a worker's first real check is not the slow
+    one. Call it from Celery's worker_process_init for the `faces` queue. Returns the model."""
+    engine = face_engine()
+    if not isinstance(engine, ScenarioFaceEngine):
+        engine.locate(np.full((64, 64, 3), 255, dtype=np.uint8))
+    return engine.model
+
