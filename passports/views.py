@@ -4,6 +4,7 @@ the request itself lives in the database from the confirmation on."""
 import uuid
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -57,7 +58,11 @@ def _query(pairs) -> str:
 def family(request):
     rows = selectors.family_overview_for_head(head=request.person)
     renewals = list(selectors.renewal_list_for_head(head=request.person)[:10])
-    return render(request, "passports/family.html", {"rows": rows, "renewals": renewals, "steps": _steps(0)})
+    return render(request, "passports/family.html", {
+        "rows": rows, "renewals": renewals, "steps": _steps(0),
+        "periods": ", ".join(str(p) for p in settings.IQAMA_PERIODS_MONTHS),
+        "worker_periods": ", ".join(str(p) for p in settings.IQAMA_DOMESTIC_WORKER_PERIODS_MONTHS),
+        "grace": settings.IQAMA_LATE_GRACE_DAYS})
 
 
 def _selection_or_back(request):
