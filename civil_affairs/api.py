@@ -28,12 +28,12 @@ class DateSerializer(serializers.Serializer):
 
 
 class FaceMatchSerializer(serializers.Serializer):
-    decision = serializers.ChoiceField(choices=["MATCH", "REVIEW", "NO_MATCH"])
+    decision = serializers.CharField(help_text="MATCH, REVIEW or NO_MATCH")
     distance = serializers.FloatField(allow_null=True)
 
 
 class PhotoCheckSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=["PENDING", "PASSED", "FAILED"])
+    status = serializers.CharField(help_text="PENDING, PASSED or FAILED")
     reasons = ReasonSerializer(many=True)
     face_match = FaceMatchSerializer(allow_null=True)
 
@@ -48,7 +48,7 @@ class RenewalDetailSerializer(serializers.Serializer):
 
     id = serializers.IntegerField()
     reference = serializers.CharField()
-    status = serializers.ChoiceField(choices=IdRenewal.Status.choices)
+    status = serializers.CharField(help_text=", ".join(IdRenewal.Status.values))
     status_display = serializers.CharField()
     created_at = serializers.DateTimeField()
     late_fine = serializers.CharField()
@@ -172,12 +172,17 @@ class RenewalDetailApi(APIView):
 
 class RenewalDeliveryApi(APIView):
     class InputSerializer(serializers.Serializer):
-        method = serializers.ChoiceField(choices=["POST", "PICKUP"])
+        method = serializers.CharField(help_text="POST (delivery to a national address) or PICKUP (at an office)")
         address_id = serializers.IntegerField(required=False, allow_null=True)
         office_id = serializers.IntegerField(required=False, allow_null=True)
 
         class Meta:
             ref_name = "IdRenewalDelivery"
+
+        def validate_method(self, value):
+            if value not in ("POST", "PICKUP"):
+                raise serializers.ValidationError(_("Choose POST or PICKUP."))
+            return value
 
         def validate(self, attrs):
             if attrs["method"] == "POST" and not attrs.get("address_id"):
