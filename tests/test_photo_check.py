@@ -1,5 +1,7 @@
 """The photo check with the REAL face engine (dlib through face_recognition) on the shared
 photos, and compliant / non-compliant ID photos built from them (tests/photo_images.py)."""
+import json
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -139,6 +141,7 @@ def test_a_face_cut_by_the_frame_is_not_centred(checked):
     r = checked("obama_partial_face.jpg")
     assert "FACE_NOT_CENTRED" in r.reason_codes
     assert r.metrics["boxes"][0][3] == 0  # the box touches the left edge
+    assert r.metrics["face_cut_by_frame"] is True
     assert r.passed is False
 
 
@@ -165,6 +168,8 @@ def test_a_compliant_photo_passes_and_matches(obama_on_file):
     for key in ("face_ratio", "centre_offset_x", "centre_offset_y", "sharpness", "face_luma", "background_luma", "background_std", "detect_ms", "encode_ms"):
         assert isinstance(m[key], (int, float)), key
     assert r.duration_ms > 0
+    assert m["face_cut_by_frame"] is False
+    assert json.loads(json.dumps(r.metrics)) == r.metrics  # storable as JSON for the audit trail
 
 
 def test_a_compliant_photo_of_someone_else_fails_only_on_the_match(obama_on_file):
@@ -208,6 +213,15 @@ def test_exif_rotated_compliant_photo_passes(obama_on_file):
     # the same pixels without the orientation applied: the detector finds no face
     sideways = pi.to_jpeg(pi.compliant("obama_2.jpg").transpose(Image.Transpose.ROTATE_90))
     assert photo_check_run(jpeg=sideways, on_file_encoding=None).reason_codes[0] == "NO_FACE"
+
+
+def test_a_face_cut_by_the_frame_is_refused_even_near_the_middle(settings, obama_on_file):
+    settings.PHOTO_MAX_CENTRE_OFFSET = 0.5  # only the cut can refuse it now
+    img = pi.compliant("obama_2.jpg", cy=0.85)  # the chin below the frame
+    r = _run(img, obama_on_file)
+    assert r.metrics["boxes"][0][2] == 750 and r.metrics["face_cut_by_frame"] is True
+    assert r.metrics["centre_offset_y"] < 0.5
+    assert r.reason_codes == ["FACE_NOT_CENTRED"]
 
 
 def test_thresholds_are_settings(settings, obama_on_file):

@@ -152,6 +152,7 @@ def measure(luma: np.ndarray, boxes: list) -> dict:
         m["face_ratio"] = round((bottom - top) / h, 3)
         m["centre_offset_x"] = round(abs(cx - w / 2) / w, 3)
         m["centre_offset_y"] = round(abs(cy - h * 0.45) / h, 3)  # a head sits a little above the middle
+        m["face_cut_by_frame"] = bool(top <= 0 or left <= 0 or bottom >= h or right >= w)
         face = luma[top:bottom, left:right]
         m["face_luma"] = round(float(face.mean(dtype=np.float64)), 1) if face.size else 0.0
         m["sharpness"] = round(sharpness(luma, boxes[0]), 1)
@@ -168,7 +169,7 @@ def quality_reasons(m: dict) -> list[str]:
     else:
         if m["face_ratio"] < s.PHOTO_MIN_FACE_RATIO:
             codes.append("FACE_TOO_SMALL")
-        if max(m["centre_offset_x"], m["centre_offset_y"]) > s.PHOTO_MAX_CENTRE_OFFSET:
+        if m["face_cut_by_frame"] or max(m["centre_offset_x"], m["centre_offset_y"]) > s.PHOTO_MAX_CENTRE_OFFSET:
             codes.append("FACE_NOT_CENTRED")
         if m["sharpness"] < s.PHOTO_MIN_SHARPNESS:
             codes.append("BLURRY")
