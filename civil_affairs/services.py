@@ -371,8 +371,13 @@ def renewal_on_paid(*, payment_id: int) -> None:
             return
         fine_ids = [int(i.settles_id) for i in payment.items.all() if i.settles_type == "civil_affairs.civilaffairsfine" and i.settles_id]
         CivilAffairsFine.objects.filter(pk__in=fine_ids, paid_at__isnull=True).update(paid_at=payment.paid_at or timezone.now(), payment=payment)
+        if renewal.status == S.CANCELLED:
+            # Cancelled while the bank was paying: give the money back.
+            audit_log_write(action="id_renewal.paid_after_cancel", person=renewal.person, obj=renewal, payment=payment.reference)
+            transaction.on_commit(lambda: _refund(payment.pk, "Request cancelled before the payment arrived", None))
+            return
         if renewal.status != S.AWAITING_PAYMENT:
-            return  # already moved on (or cancelled): nothing more to do
+            return  # already moved on: nothing more to do
         _move(renewal, S.IN_PROCESS, payment=payment.reference, fines_settled=fine_ids)
         from civil_affairs.tasks import renewal_process_task
 

@@ -15,7 +15,7 @@ from core import dates
 from core.models import AuditLog
 from notifications.models import Notification
 from payments.models import Payment
-from tests.factories import AddressFactory, CivilFineFactory, IdCardFactory, OfficeFactory, ResidentFactory
+from tests.factories import AddressFactory, CivilFineFactory, IdCardFactory, OfficeFactory, PersonFactory, ResidentFactory
 
 SCENARIO = "civil_affairs.photo.face.ScenarioFaceEngine"
 pytestmark = pytest.mark.django_db
@@ -180,13 +180,30 @@ def test_rejected_photo_with_advice_and_same_image_refused(api_client_for, due, 
     assert IdRenewal.objects.get(pk=r.json()["id"]).status == "AWAITING_DELIVERY_CHOICE"
 
 
-def test_mismatch_rejected_and_no_photo_on_file_goes_on(api_client_for, person, django_capture_on_commit_callbacks, settings):
+def test_mismatch_rejected_and_no_photo_on_file_goes_on(api_client_for, due, django_capture_on_commit_callbacks, settings):
+    settings.FACE_ENGINE_SCENARIO = "mismatch"
+    c = api_client_for(due)
+    renewal = start(c, django_capture_on_commit_callbacks)
+    body = c.get(f"/api/v1/civil-affairs/id-renewals/{renewal.pk}/").json()
+    assert body["status"] == "PHOTO_REJECTED"
+    assert [x["code"] for x in body["photo_check"]["reasons"]] == ["FACE_MISMATCH"]
+    assert body["photo_check"]["face_match"] == {"decision": "NO_MATCH", "distance": 0.8}
+
+    settings.FACE_ENGINE_SCENARIO = "match"
+    person = PersonFactory()
     IdCardFactory(person=person, expiry_date=dates.today() + dt.timedelta(days=10))
     c = api_client_for(person)
     renewal = start(c, django_capture_on_commit_callbacks)  # no photo on file: no face match
     assert renewal.status == "AWAITING_DELIVERY_CHOICE"
     assert renewal.face_decision == ""
     assert c.get(f"/api/v1/civil-affairs/id-renewals/{renewal.pk}/").json()["photo_check"]["face_match"] is None
+    # ... and after payment it waits for an officer instead of being approved
+    office = OfficeFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        body = c.post(f"/api/v1/civil-affairs/id-renewals/{renewal.pk}/delivery/", {"method": "PICKUP", "office_id": office.pk}, format="json").json()
+    assert body["status"] == "IN_PROCESS" and body["payment"] is None  # nothing to pay for a pickup in time
+    assert IdRenewal.objects.get(pk=renewal.pk).status == "UNDER_REVIEW"
+    assert IdRenewalEvent.objects.get(renewal=renewal, status="UNDER_REVIEW").note == "FACE_MATCH_NONE"
 
 
 def test_invalid_image_400(api_client_for, due):
@@ -616,3 +633,15 @@ def test_pages_render_each_step(web_client_for, due, django_capture_on_commit_ca
     # a second upload while one is open: a form error, nothing new
     r = w.post(reverse("civil_affairs:start"), {"photo": SimpleUploadedFile("me.jpg", portrait(), "image/jpeg")})
     assert r.status_code == 400 and IdRenewal.objects.filter(person=due).count() == 1
+
+
+def test_paid_after_cancel_is_refunded(api_client_for, due, django_capture_on_commit_callbacks):
+    c = api_client_for(due)
+    renewal = start(c, django_capture_on_commit_callbacks)
+    body = c.post(f"/api/v1/civil-affairs/id-renewals/{renewal.pk}/delivery/", {"method": "POST", "address_id": due.addresses.get().pk}, format="json").json()
+    assert c.post(f"/api/v1/civil-affairs/id-renewals/{renewal.pk}/cancel/").json()["status"] == "CANCELLED"
+    with django_capture_on_commit_callbacks(execute=True):
+        pay(Payment.objects.get(pk=body["payment"]["id"]))  # the bank's notification arrives late
+    assert IdRenewal.objects.get(pk=renewal.pk).status == "CANCELLED"
+    assert Payment.objects.get(pk=body["payment"]["id"]).status == "REFUNDED"
+    assert NationalIdCard.objects.filter(person=due, status="ACTIVE").count() == 1
