@@ -284,3 +284,40 @@ def test_warm_up_loads_the_real_engine_once():
     assert "face_recognition" in sys.modules
     assert _face_recognition() is _face_recognition()  # cached: imported once per process
     assert face_engine() is face_engine()
+
+
+def test_contact_sheet_of_the_built_photos(artifacts, obama_on_file):
+    """One picture of every built ID photo with its outcome, kept as an artifact
+    (artifacts/screenshots/photo-check-samples.png) for a human to look at."""
+    from PIL import ImageDraw
+
+    samples = [
+        ("compliant", pi.compliant(), []),
+        ("dark", pi.dark(), ["TOO_DARK"]),
+        ("bright", pi.bright(), ["TOO_BRIGHT"]),
+        ("blurred", pi.blurred(), ["BLURRY"]),
+        ("shifted", pi.shifted(), ["FACE_NOT_CENTRED"]),
+        ("shrunk", pi.shrunk(), ["FACE_TOO_SMALL"]),
+        ("busy", pi.busy_background(), ["BACKGROUND_NOT_PLAIN"]),
+        ("grey wall", pi.grey_background(), ["BACKGROUND_NOT_PLAIN"]),
+        ("other person", pi.compliant("biden_2.jpg"), ["FACE_MISMATCH"]),
+        ("two faces", pi.two_faces(), ["MULTIPLE_FACES"]),
+    ]
+    tile_w, tile_h = 200, 290
+    sheet = Image.new("RGB", (tile_w * 5, tile_h * 2), "white")
+    draw = ImageDraw.Draw(sheet)
+    for i, (label, img, expected) in enumerate(samples):
+        r = _run(img, obama_on_file)
+        assert r.reason_codes == expected, (label, r.metrics)
+        thumb = img.copy()
+        thumb.thumbnail((tile_w - 10, tile_h - 50))
+        x, y = (i % 5) * tile_w, (i // 5) * tile_h
+        sheet.paste(thumb, (x + 5, y + 5))
+        draw.text((x + 5, y + tile_h - 42), label, fill="black")
+        outcome = ",".join(expected) or "PASSED"
+        draw.text((x + 5, y + tile_h - 28), outcome, fill="darkgreen" if not expected else "darkred")
+        fm = r.face_match
+        draw.text((x + 5, y + tile_h - 14), f"{fm.decision} {fm.distance:.2f}" if fm else "no match run", fill="black")
+    path = artifacts / "photo-check-samples.png"
+    sheet.save(path)
+    assert Image.open(path).size == (1000, 580)
