@@ -1,5 +1,5 @@
 """REST API of the family iqama renewal (API.md, passports section)."""
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -56,6 +56,7 @@ def renewal_payload(r: IqamaRenewal) -> dict:
 
 
 class DependentListApi(APIView):
+    @extend_schema_serializer(component_name="IqamaDependentList")
     class OutputSerializer(serializers.Serializer):
         dependents = serializers.ListField(child=serializers.DictField())
 
@@ -76,6 +77,7 @@ class DependentListApi(APIView):
 
 
 class QuoteApi(APIView):
+    @extend_schema_serializer(component_name="IqamaRenewalQuote")
     class OutputSerializer(serializers.Serializer):
         eligible = serializers.BooleanField()
         checks = serializers.ListField(child=serializers.DictField())
@@ -96,7 +98,9 @@ class QuoteApi(APIView):
 
 
 class RenewalListCreateApi(APIView):
+    @extend_schema_serializer(component_name="IqamaRenewalCreate")
     class InputSerializer(serializers.Serializer):
+        @extend_schema_serializer(component_name="IqamaRenewalCreateItem")
         class ItemSerializer(serializers.Serializer):
             dependent_id = serializers.IntegerField()
             months = serializers.IntegerField()
@@ -104,7 +108,7 @@ class RenewalListCreateApi(APIView):
         items = ItemSerializer(many=True, allow_empty=False)
         idempotency_key = serializers.CharField(required=False, max_length=64, allow_blank=False)
 
-    @extend_schema(responses={200: dict}, tags=["passports"])
+    @extend_schema(responses={200: dict}, tags=["passports"], operation_id="passports_iqama_renewals_list")
     def get(self, request):
         return Response({"renewals": [renewal_payload(r) for r in selectors.renewal_list_for_head(head=request.user)]})
 

@@ -420,3 +420,55 @@ def test_address_help_page_in_arabic(fam, web_client_for):
     head, _m = fam
     page = web_client_for(head, lang="ar").get(reverse("passports:address_help")).content.decode()
     assert 'dir="rtl"' in page
+
+
+# --- unpaid bills, the sweeper, robustness -----------------------------------------------------
+def test_expired_bill_frees_the_dependents(fam):
+    from passports.services import renewal_processing_sweep
+
+    head, m = fam
+    r1 = renewal_submit(head=head, items=[{"dependent_id": m["wife_ok"].pk, "months": 6}])
+    r2 = renewal_submit(head=head, items=[{"dependent_id": m["son_ok"].pk, "months": 6}])
+    assert renewal_processing_sweep() == 0
+    Payment.objects.filter(pk__in=[r1.payment_id, r2.payment_id]).update(status="EXPIRED")
+    # a new submission for the wife closes the stale request first
+    r3 = renewal_submit(head=head, items=[{"dependent_id": m["wife_ok"].pk, "months": 3}])
+    r1.refresh_from_db()
+    assert r1.status == "CANCELLED" and r3.status == "AWAITING_PAYMENT"
+    # the sweeper closes the other one
+    assert renewal_processing_sweep() == 1
+    r2.refresh_from_db()
+    assert r2.status == "CANCELLED" and r2.events.last().note == "payment expired"
+    assert list(IqamaRenewalItem.objects.filter(is_open=True).values_list("renewal_id", flat=True)) == [r3.pk]
+
+
+def test_sweeper_requeues_stuck_processing(fam, django_capture_on_commit_callbacks, settings):
+    from passports.services import renewal_processing_sweep
+
+    head, m = fam
+    r = renewal_submit(head=head, items=[{"dependent_id": m["wife_ok"].pk, "months": 6}])
+    # the payment arrived but the broker lost the re-check message
+    IqamaRenewal.objects.filter(pk=r.pk).update(status="PROCESSING")
+    settings.IQAMA_RENEWAL_STUCK_AFTER_SECONDS = 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert renewal_processing_sweep() == 1
+    r.refresh_from_db()
+    assert r.status == "APPROVED"
+
+
+def test_dependent_without_iqama_is_a_409_not_a_500(fam, api_client_for):
+    head, m = fam
+    Iqama.objects.filter(person=m["son_ok"].person).delete()
+    c = api_client_for(head)
+    r = c.get(f"/api/v1/passports/dependents/{m['son_ok'].pk}/iqama-renewal/quote/?months=3")
+    assert r.status_code == 409 and r.json()["error"]["code"] == "IQAMA_NOT_FOUND"
+    assert c.get("/api/v1/passports/dependents/").status_code == 200
+    assert c.get("/passports/").status_code in (200, 302)
+
+
+def test_dependents_list_query_count_does_not_grow(fam, api_client_for, django_assert_max_num_queries):
+    head, _m = fam
+    c = api_client_for(head)
+    with django_assert_max_num_queries(8):
+        r = c.get("/api/v1/passports/dependents/")
+    assert len(r.json()["dependents"]) == 7

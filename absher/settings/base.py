@@ -299,10 +299,12 @@ PAYMENT_FULFIL_SWEEP_AFTER_SECONDS = env.int("PAYMENT_FULFIL_SWEEP_AFTER_SECONDS
 CELERY_BEAT_SCHEDULE["payments-expire"] = {"task": "payments.tasks.payment_expire_due_task", "schedule": 300}
 CELERY_BEAT_SCHEDULE["payments-fulfil-sweep"] = {"task": "payments.tasks.payment_fulfil_sweep_task", "schedule": 120}
 
-# --- notifications (area payments) ---
 # --- passports (family iqama renewal) ---
 CELERY_BEAT_SCHEDULE["iqama-renewal-processing-sweep"] = {"task": "passports.tasks.renewal_processing_sweep_task", "schedule": 120}
+# A renewal still PROCESSING this long after the payment is re-queued by the sweeper.
+IQAMA_RENEWAL_STUCK_AFTER_SECONDS = env.int("IQAMA_RENEWAL_STUCK_AFTER_SECONDS", default=120)
 
+# --- notifications (area payments) ---
 # Links in SMS and email are made absolute with this base URL.
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://localhost:8000")
 NOTIFICATION_EMAIL_DOMAIN = env("NOTIFICATION_EMAIL_DOMAIN", default="absher.example")

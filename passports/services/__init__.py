@@ -3,6 +3,7 @@ renewal.py (the transitions). Payments calls passports.services.renewal_on_paid 
 from passports.services.renewal import (  # noqa: F401
     renewal_approve,
     renewal_cancel,
+    renewal_close_unpaid,
     renewal_on_paid,
     renewal_on_refunded,
     renewal_process,

@@ -166,7 +166,11 @@ def assess(*, member: FamilyMember, months: int, today: dt.date | None = None) -
     today = today or dates.today()
     head: Person = member.head
     dep: Person = member.person
-    iqama = Iqama.objects.get(person=dep)
+    iqama = Iqama.objects.filter(person=dep).first()
+    if iqama is None:
+        from core.errors import ApplicationError
+
+        raise ApplicationError("IQAMA_NOT_FOUND", _("This dependent has no iqama on record; contact the passports office."), status=409)
     quote = renewal_quote(expiry=iqama.expiry_date, months=months, late_renewal_count=iqama.late_renewal_count, today=today)
 
     head_iqama = Iqama.objects.filter(person=head).only("expiry_date").first()

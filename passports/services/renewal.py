@@ -10,6 +10,7 @@ import logging
 import uuid
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -104,6 +105,9 @@ def renewal_submit(*, head: Person, items: list[dict], idempotency_key: str | No
             members = {m.pk: m for m in FamilyMember.objects.select_related("person", "head").filter(head=head, pk__in=ids)}
             if len(members) != len(ids):
                 raise NotFound(_("Dependent not found."))
+            for stale in IqamaRenewal.objects.filter(items__member_id__in=ids, items__is_open=True, status=S.AWAITING_PAYMENT,
+                                                     payment__status__in=["EXPIRED", "FAILED"]).values_list("pk", flat=True).distinct():
+                renewal_close_unpaid(renewal_id=stale)
             busy = list(IqamaRenewalItem.objects.filter(member_id__in=ids, is_open=True).values_list("member_id", "renewal__reference"))
             if busy:
                 raise ApplicationError("RENEWAL_IN_PROGRESS", _("A renewal is already in progress for this dependent."),
@@ -317,15 +321,36 @@ def _notify(renewal_id: int, status: str) -> None:
     )
 
 
+def renewal_close_unpaid(*, renewal_id: int) -> bool:
+    """AWAITING_PAYMENT → CANCELLED when its bill expired or failed, so the dependents are free again.
+    Returns True when it closed the request."""
+    from payments.models import Payment
+
+    with transaction.atomic():
+        renewal = IqamaRenewal.objects.select_for_update(of=("self",)).select_related("payment").filter(pk=renewal_id).first()
+        if renewal is None or renewal.status != S.AWAITING_PAYMENT or renewal.payment is None:
+            return False
+        if renewal.payment.status not in (Payment.Status.EXPIRED, Payment.Status.FAILED):
+            return False
+        renewal.items.update(is_open=False)
+        _move(renewal, S.CANCELLED, note=f"payment {renewal.payment.status.lower()}")
+    return True
+
+
 def renewal_processing_sweep() -> int:
-    """Re-queue requests stuck in PROCESSING (a lost broker message): the database is the source of truth."""
+    """Periodic: re-queue requests stuck in PROCESSING (a lost broker message: the database is the source of
+    truth) and close requests whose bill expired unpaid. Returns how many requests it touched."""
+    from payments.models import Payment
     from passports.tasks import renewal_process_task
 
-    cutoff = timezone.now() - timezone.timedelta(minutes=2)
+    cutoff = timezone.now() - timezone.timedelta(seconds=settings.IQAMA_RENEWAL_STUCK_AFTER_SECONDS)
     ids = list(IqamaRenewal.objects.filter(status=S.PROCESSING, updated_at__lt=cutoff).values_list("pk", flat=True)[:100])
     for rid in ids:
-        renewal_process_task.delay(rid)
-    return len(ids)
+        transaction.on_commit(lambda rid=rid: renewal_process_task.delay(rid))
+    unpaid = list(IqamaRenewal.objects.filter(status=S.AWAITING_PAYMENT, payment__status__in=[Payment.Status.EXPIRED, Payment.Status.FAILED])
+                  .values_list("pk", flat=True)[:100])
+    closed = sum(renewal_close_unpaid(renewal_id=rid) for rid in unpaid)
+    return len(ids) + closed
 
 
 
