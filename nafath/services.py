@@ -135,6 +135,7 @@ def nafath_request_start(
     normalized = normalize_id_number(id_number)
     if normalized is None:
         _check_start_limits(id_number=str(id_number)[:20], ip=ip)
+        audit_log_write(action="auth.failed", ip=ip, reason="invalid_id_number", channel=channel)
         raise ApplicationError(
             "INVALID_ID_NUMBER",
             _("Enter a valid ID number: 10 digits starting with 1 or 2."),

@@ -92,6 +92,7 @@ def test_invalid_id_number_is_400(db, bad):
     assert resp.json()["error"]["code"] == "INVALID_ID_NUMBER"
     assert resp.json()["error"]["message"]
     assert NafathRequest.objects.count() == 0
+    assert list(AuditLog.objects.values_list("action", "data__reason")) == [("auth.failed", "invalid_id_number")]
 
 
 def test_invalid_id_number_message_follows_accept_language(db):
