@@ -290,6 +290,8 @@ NAFATH_PIN_MAX_FAILURES = env.int("NAFATH_PIN_MAX_FAILURES", default=5)
 # How often the login page and the Nafath app page poll (milliseconds).
 NAFATH_POLL_INTERVAL_MS = env.int("NAFATH_POLL_INTERVAL_MS", default=1500)
 CELERY_BEAT_SCHEDULE["nafath-expire-requests"] = {"task": "nafath.tasks.nafath_requests_expire", "schedule": 60}
+# The OpenAPI enum of a Nafath request's status gets a stable name.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["NafathStatusEnum"] = ["WAITING", "COMPLETED", "REJECTED", "EXPIRED"]
 
 # --- payments (area payments) ---
 # Sandbox cards the fake gateway declines (any other Luhn-valid number succeeds).
