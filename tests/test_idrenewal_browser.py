@@ -114,3 +114,57 @@ def test_id_renewal_journey(celery_worker, browser, live_server, session_cookie_
     assert IdRenewal.objects.filter(person=other).count() == 1
     page.screenshot(path=str(artifacts / "idrenewal-8-same-photo-refused-ar.png"), full_page=True)
     ctx.close()
+
+
+def test_officer_review_page(browser, live_server, artifacts, settings, django_user_model, django_capture_on_commit_callbacks):
+    """An officer sees the new photo and the photo on file side by side, the distance and the
+    quality results, and rejects with a reason (scenario engine: a REVIEW match)."""
+    from django.conf import settings as dj_settings
+    from django.test import Client
+
+    from civil_affairs import services
+    from civil_affairs.models import IdRenewal
+    from civil_affairs.photo.enrol import person_photo_enroll
+    from core import dates
+    from core.models import AuditLog
+    from payments.models import Payment
+    from payments.services import payment_fulfil, payment_mark_paid
+    from tests.factories import AddressFactory, IdCardFactory, PersonFactory
+    from tests.photo_images import synthetic_portrait
+
+    settings.FACE_ENGINE = "civil_affairs.photo.face.ScenarioFaceEngine"
+    settings.FACE_ENGINE_SCENARIO = "review"
+    person = PersonFactory()
+    IdCardFactory(person=person, expiry_date=dates.today() + dt.timedelta(days=30))
+    address = AddressFactory(person=person)
+    person_photo_enroll(person=person, data=synthetic_portrait())
+    renewal = services.renewal_create(person=person, photo_data=synthetic_portrait(size=(640, 800)))  # on_commit: checked at once
+    renewal = services.renewal_delivery_choose(person=person, renewal_id=renewal.pk, method="POST", address_id=address.pk)
+    payment_mark_paid(payment_id=renewal.payment_id, method="CARD")
+    payment_fulfil(payment_id=renewal.payment_id)
+    renewal.refresh_from_db()
+    assert renewal.status == "UNDER_REVIEW"
+
+    officer = django_user_model.objects.create_user("reviewer", password="x", is_staff=True, is_superuser=True)
+    c = Client()
+    c.force_login(officer)
+    ctx = browser.new_context(viewport={"width": 1200, "height": 900})
+    ctx.add_cookies([{"name": dj_settings.SESSION_COOKIE_NAME, "value": c.cookies[dj_settings.SESSION_COOKIE_NAME].value, "url": live_server.url},
+                     {"name": "absher_lang", "value": "en", "url": live_server.url}])
+    page = ctx.new_page()
+    page.goto(f"{live_server.url}/admin/civil_affairs/idrenewal/?status__exact=UNDER_REVIEW")
+    assert renewal.reference in page.content()
+    page.screenshot(path=str(artifacts / "idrenewal-9-officer-queue-en.png"), full_page=True)
+    page.goto(f"{live_server.url}/admin/civil_affairs/idrenewal/{renewal.pk}/review/")
+    assert page.locator("img").evaluate_all("imgs => imgs.filter(i => i.naturalWidth > 0).length") == 2
+    page.screenshot(path=str(artifacts / "idrenewal-10-officer-review-en.png"), full_page=True)
+    page.locator('input[name="decision"][value="reject"]').check()
+    page.locator('textarea[name="reason"]').fill("The new photo does not show the same person")
+    page.locator('input[type="submit"]').click()
+    page.get_by_test_id("review-status").wait_for()
+    assert IdRenewal.objects.get(pk=renewal.pk).status == "REJECTED"
+    assert Payment.objects.get(pk=renewal.payment_id).status == "REFUNDED"
+    reads = AuditLog.objects.filter(action="id_renewal.photo_read", officer=officer, object_id=str(renewal.pk))
+    assert {d["which"] for d in reads.values_list("data", flat=True)} == {"new", "on_file"}  # every read logged
+    page.screenshot(path=str(artifacts / "idrenewal-11-officer-rejected-en.png"), full_page=True)
+    ctx.close()
