@@ -81,9 +81,12 @@ def test_nafath_login_in_the_browser(browser, live_server, transactional_db, art
         other = demo["people"]["citizen_not_due"]
         portal2_ctx = _context(browser, live_server, lang)
         try:
-            portal2, number2 = _portal_start(portal2_ctx, live_server, other["id_number"], lang)
+            # the app is open before the request starts: it must pick the request up by itself
             app.get_by_test_id("app-signout").click()
             app2 = _app_open(phone_ctx, live_server, other["id_number"], other["nafath_pin"])
+            app2.get_by_test_id("app-empty").wait_for()
+            portal2, number2 = _portal_start(portal2_ctx, live_server, other["id_number"], lang)
+            app2.get_by_test_id(f"choice-{number2}").wait_for(timeout=10_000)
             wrong = next(t for t in app2.locator(".choices button").all_inner_texts() if t.strip() != number2)
             app2.get_by_test_id(f"choice-{wrong.strip()}").click()
             portal2.locator("[data-final=REJECTED]").wait_for(timeout=15_000)
