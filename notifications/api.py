@@ -20,8 +20,14 @@ class NotificationListApi(APIView):
             read = serializers.BooleanField()
             link = serializers.CharField()
 
+            class Meta:
+                ref_name = "NotificationItem"
+
         notifications = ItemSerializer(many=True)
         unread = serializers.IntegerField()
+
+        class Meta:
+            ref_name = "NotificationList"
 
     @extend_schema(responses=OutputSerializer)
     def get(self, request):

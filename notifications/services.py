@@ -125,8 +125,8 @@ def notification_delivery_sweep() -> int:
     cutoff = timezone.now() - dt.timedelta(seconds=settings.NOTIFICATION_SWEEP_AFTER_SECONDS)
     Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lt=cutoff).update(status=Delivery.Status.PENDING)
     ids = list(Delivery.objects.filter(status=Delivery.Status.PENDING, created_at__lt=cutoff).values_list("pk", flat=True)[:500])
-    for pk in ids:
-        notification_deliver_task.delay(pk)
+    for pk in ids:  # outside a transaction on_commit runs at once
+        transaction.on_commit(lambda pk=pk: notification_deliver_task.delay(pk))
     return len(ids)
 
 

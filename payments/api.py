@@ -1,6 +1,6 @@
 """The payments API of API.md: list, detail, card (Idempotency-Key), the bank's SADAD
 notifications, and the outstanding fines and violations."""
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -31,9 +31,12 @@ def payment_output(payment: Payment) -> dict:
 class PaymentOutputSerializer(serializers.Serializer):
     """For the schema: the shape payment_output returns."""
 
+    class Meta:
+        ref_name = "Payment"
+
     id = serializers.IntegerField()
     reference = serializers.CharField()
-    status = serializers.ChoiceField(choices=Payment.Status.choices)
+    status = serializers.CharField(help_text="PENDING, PAID, FAILED, EXPIRED or REFUNDED")
     amount = serializers.CharField()
     currency = serializers.CharField()
     items = serializers.ListField(child=serializers.DictField())
@@ -50,7 +53,10 @@ class PaymentListApi(APIView):
     class OutputSerializer(serializers.Serializer):
         payments = PaymentOutputSerializer(many=True)
 
-    @extend_schema(responses=OutputSerializer)
+        class Meta:
+            ref_name = "PaymentList"
+
+    @extend_schema(responses=OutputSerializer, operation_id="payments_list")
     def get(self, request):
         return Response({"payments": [payment_output(p) for p in selectors.payment_list_for_person(person=request.user)]})
 
@@ -58,7 +64,7 @@ class PaymentListApi(APIView):
 class PaymentDetailApi(APIView):
     permission_classes = [IsPerson]
 
-    @extend_schema(responses=PaymentOutputSerializer)
+    @extend_schema(responses=PaymentOutputSerializer, operation_id="payments_detail")
     def get(self, request, pk):
         return Response(payment_output(selectors.payment_get_for_person(person=request.user, payment_id=pk)))
 
@@ -71,6 +77,9 @@ class PaymentCardApi(APIView):
         expiry_month = serializers.IntegerField(min_value=1, max_value=12)
         expiry_year = serializers.IntegerField(min_value=0, max_value=2100)
         cvv = serializers.CharField(max_length=4)
+
+        class Meta:
+            ref_name = "PaymentCard"
 
         def validate_card_number(self, value):
             return _django_to_drf(clean_card_number, value)
@@ -85,7 +94,8 @@ class PaymentCardApi(APIView):
                 raise serializers.ValidationError({"expiry_year": [str(m) for m in getattr(e, "messages", [str(e)])]}) from None
             return data
 
-    @extend_schema(request=InputSerializer, responses=PaymentOutputSerializer)
+    @extend_schema(request=InputSerializer, responses=PaymentOutputSerializer, operation_id="payments_card",
+                   parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True)])
     def post(self, request, pk):
         selectors.payment_get_for_person(person=request.user, payment_id=pk)  # 404 first: no probing
         data = self.InputSerializer(data=request.data)
@@ -117,7 +127,8 @@ class SadadNotificationApi(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=None, responses={200: dict})
+    @extend_schema(request=None, responses={200: dict}, operation_id="payments_sadad_notification",
+                   parameters=[OpenApiParameter("X-Sadad-Signature", str, OpenApiParameter.HEADER, required=True)])
     def post(self, request):
         raw = request.body  # read before DRF parses it
         result = services.sadad_notification_receive(raw_body=raw, signature=request.headers.get("X-Sadad-Signature", ""))
@@ -144,7 +155,13 @@ class OutstandingApi(APIView):
             type = serializers.ChoiceField(choices=["civil_fine", "traffic"])
             id = serializers.IntegerField(min_value=1)
 
+            class Meta:
+                ref_name = "OutstandingItem"
+
         items = ItemSerializer(many=True, allow_empty=False)
+
+        class Meta:
+            ref_name = "OutstandingSelection"
 
     @extend_schema(responses={200: dict})
     def get(self, request):

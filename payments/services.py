@@ -139,8 +139,8 @@ def payment_fulfil_sweep() -> int:
 
     cutoff = timezone.now() - dt.timedelta(seconds=settings.PAYMENT_FULFIL_SWEEP_AFTER_SECONDS)
     ids = list(Payment.objects.filter(status=Payment.Status.PAID, fulfilled_at__isnull=True, paid_at__lt=cutoff).values_list("pk", flat=True)[:500])
-    for pk in ids:
-        payment_fulfil_task.delay(pk)
+    for pk in ids:  # outside a transaction on_commit runs at once
+        transaction.on_commit(lambda pk=pk: payment_fulfil_task.delay(pk))
     return len(ids)
 
 
