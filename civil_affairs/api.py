@@ -1,6 +1,6 @@
 """REST API of the national ID renewal (API.md, civil-affairs section)."""
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -157,7 +157,10 @@ class RenewalListCreateApi(APIView):
         renewal = services.renewal_create(person=request.user, photo_data=data, ip=client_ip(request))
         return Response({"id": renewal.pk, "reference": renewal.reference, "status": renewal.status}, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(operation_id="id_renewal_list", responses=dict)
+    @extend_schema(operation_id="id_renewal_list", responses=inline_serializer("IdRenewalList", {
+        "renewals": serializers.ListField(child=inline_serializer("IdRenewalListItem", {
+            "id": serializers.IntegerField(), "reference": serializers.CharField(), "status": serializers.CharField(),
+            "created_at": serializers.DateTimeField()}))}))
     def get(self, request):
         rows = selectors.renewal_list_for_person(person=request.user)
         return Response({"renewals": [{"id": r.pk, "reference": r.reference, "status": r.status, "created_at": r.created_at.isoformat()} for r in rows]})
@@ -211,7 +214,26 @@ class RenewalCancelApi(APIView):
 
 
 class AddressListApi(APIView):
-    @extend_schema(responses=dict, operation_id="address_list")
+    class OutputSerializer(serializers.Serializer):
+        class AddressSerializer(serializers.Serializer):
+            id = serializers.IntegerField()
+            short_address = serializers.CharField()
+            building_number = serializers.CharField()
+            street = serializers.CharField()
+            city = serializers.CharField()
+            district = serializers.CharField()
+            postal_code = serializers.CharField()
+            deliverable = serializers.BooleanField()
+
+            class Meta:
+                ref_name = "NationalAddress"
+
+        addresses = AddressSerializer(many=True)
+
+        class Meta:
+            ref_name = "NationalAddressList"
+
+    @extend_schema(responses=OutputSerializer, operation_id="address_list")
     def get(self, request):
         return Response({"addresses": [
             {"id": a.pk, "short_address": a.short_address, "building_number": a.building_number, "street": a.street,
@@ -221,7 +243,21 @@ class AddressListApi(APIView):
 
 
 class OfficeListApi(APIView):
-    @extend_schema(responses=dict, operation_id="office_list")
+    class OutputSerializer(serializers.Serializer):
+        class OfficeSerializer(serializers.Serializer):
+            id = serializers.IntegerField()
+            name = serializers.CharField()
+            city = serializers.CharField()
+
+            class Meta:
+                ref_name = "CivilAffairsOffice"
+
+        offices = OfficeSerializer(many=True)
+
+        class Meta:
+            ref_name = "CivilAffairsOfficeList"
+
+    @extend_schema(responses=OutputSerializer, operation_id="office_list")
     def get(self, request):
         return Response({"offices": [{"id": o.pk, "name": o.name, "city": o.city} for o in selectors.office_list()]})
 

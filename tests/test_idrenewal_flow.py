@@ -645,3 +645,35 @@ def test_paid_after_cancel_is_refunded(api_client_for, due, django_capture_on_co
     assert IdRenewal.objects.get(pk=renewal.pk).status == "CANCELLED"
     assert Payment.objects.get(pk=body["payment"]["id"]).status == "REFUNDED"
     assert NationalIdCard.objects.filter(person=due, status="ACTIVE").count() == 1
+
+
+def test_photo_check_task_goes_to_faces_queue_and_periodic_tasks_scheduled(settings):
+    from absher.celery import app
+
+    route = app.amqp.router.route({}, "civil_affairs.tasks.photo_check_renewal_task")
+    assert route["queue"].name == "faces"
+    assert app.amqp.router.route({}, "civil_affairs.tasks.renewal_process_task")["queue"].name == "default"
+    tasks = {v["task"] for v in settings.CELERY_BEAT_SCHEDULE.values()}
+    mine = {"civil_affairs.tasks.renewal_photo_check_sweep", "civil_affairs.tasks.renewal_card_progress", "civil_affairs.tasks.renewal_photo_purge"}
+    assert mine <= tasks
+    import civil_affairs.tasks  # noqa: F401
+
+    assert mine <= set(app.tasks)
+
+
+def test_detail_api_query_count(api_client_for, due, django_capture_on_commit_callbacks, django_assert_max_num_queries):
+    c = api_client_for(due)
+    renewal = start(c, django_capture_on_commit_callbacks)
+    c.post(f"/api/v1/civil-affairs/id-renewals/{renewal.pk}/delivery/", {"method": "POST", "address_id": due.addresses.get().pk}, format="json")
+    with django_assert_max_num_queries(8):
+        r = c.get(f"/api/v1/civil-affairs/id-renewals/{renewal.pk}/")
+    assert r.status_code == 200 and len(r.json()["payment"]["items"]) == 1
+
+
+def test_openapi_schema_describes_the_civil_affairs_endpoints(client):
+    r = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json")
+    paths = r.json()["paths"] if r["Content-Type"].startswith("application/json") else __import__("yaml").safe_load(r.content)["paths"]
+    for p in ("/api/v1/civil-affairs/id-renewal/eligibility/", "/api/v1/civil-affairs/id-renewals/", "/api/v1/civil-affairs/id-renewals/{id}/",
+              "/api/v1/civil-affairs/id-renewals/{id}/delivery/", "/api/v1/addresses/", "/api/v1/civil-affairs/offices/"):
+        assert p in paths, p
+    assert "multipart/form-data" in paths["/api/v1/civil-affairs/id-renewals/"]["post"]["requestBody"]["content"]
