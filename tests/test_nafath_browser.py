@@ -42,7 +42,7 @@ def _app_open(ctx, live_server, id_number, pin):
 
 @pytest.mark.browser
 @pytest.mark.parametrize("lang", ["ar", "en"])
-def test_nafath_login_in_the_browser(browser, live_server, transactional_db, artifacts, lang):
+def test_nafath_login_in_the_browser(browser, live_server, transactional_db, artifacts, settings, lang):
     from core.demo import seed
     from core.models import AuditLog, Person
     from nafath.models import NafathRequest
@@ -99,6 +99,15 @@ def test_nafath_login_in_the_browser(browser, live_server, transactional_db, art
             # "start again" brings the form back
             portal2.get_by_test_id("login-restart").click()
             portal2.get_by_test_id("login-form").wait_for()
+
+            # 5. nobody answers: when the countdown runs out the page shows that the request expired
+            settings.NAFATH_REQUEST_LIFETIME_SECONDS = 3
+            portal3, _ = _portal_start(portal2_ctx, live_server, other["id_number"], lang)
+            portal3.locator("[data-final=EXPIRED]").wait_for(timeout=15_000)
+            assert ("انتهت مهلة طلب تسجيل الدخول." if lang == "ar" else "The sign-in request expired.") in \
+                portal3.get_by_test_id("login-status").inner_text()
+            portal3.screenshot(path=str(artifacts / f"nafath-login-expired-{lang}.png"), full_page=True)
+            assert NafathRequest.objects.filter(id_number=other["id_number"], status="EXPIRED").count() == 1
         finally:
             portal2_ctx.close()
     finally:

@@ -325,6 +325,17 @@ def test_app_sign_out(person, with_device):
     assert 'data-testid="app-signin"' in c.get("/nafath-app/").content.decode()
 
 
+def test_app_session_ends_after_the_idle_timeout(person, with_device, settings):
+    with_device(person)
+    c = browser()
+    app_sign_in(c, person)
+    s = c.session
+    s["nafath_app_seen"] = int(time.time()) - settings.SESSION_IDLE_TIMEOUT - 5
+    s.save()
+    assert 'data-testid="app-signin"' in c.get("/nafath-app/").content.decode()
+    assert "nafath_app_device" not in c.session
+
+
 def test_app_session_ends_when_the_device_is_revoked(person, with_device):
     device = with_device(person)
     c = browser()
