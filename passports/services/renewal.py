@@ -8,7 +8,6 @@ Each transition locks the row, checks the status, saves with update_fields, writ
 an audit row, and queues follow-up work on commit."""
 import logging
 import uuid
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
