@@ -31,6 +31,7 @@ class OfficeAdmin(admin.ModelAdmin):
 import datetime as dt  # noqa: E402
 
 from django.contrib import messages  # noqa: E402
+from django.core.exceptions import PermissionDenied  # noqa: E402
 from django.shortcuts import get_object_or_404, redirect  # noqa: E402
 from django.template.response import TemplateResponse  # noqa: E402
 from django.urls import path, reverse  # noqa: E402
@@ -90,9 +91,6 @@ class IdRenewalAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
-
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields if f.name not in ("photo_encoding",)]
 
@@ -114,6 +112,10 @@ class IdRenewalAdmin(admin.ModelAdmin):
         from core.errors import ApplicationError
 
         renewal = get_object_or_404(IdRenewal.objects.select_related("person", "payment", "new_card"), pk=pk)
+        if not self.has_view_permission(request, renewal):
+            raise PermissionDenied
+        if request.method == "POST" and not self.has_change_permission(request, renewal):
+            raise PermissionDenied
         form = ReviewDecisionForm(request.POST or None, initial={"version": renewal.version})
         if request.method == "POST" and request.POST.get("advance"):
             try:
@@ -141,8 +143,8 @@ class IdRenewalAdmin(admin.ModelAdmin):
             renewal=renewal, person=person, form=form, opts=self.model._meta,
             reasons=[{"code": r.get("code"), "message": services.reason_message(r.get("code", ""), r.get("message", ""))} for r in renewal.check_reasons],
             metrics=sorted((renewal.check_metrics or {}).items()),
-            can_decide=renewal.status == IdRenewal.Status.UNDER_REVIEW,
-            can_advance=renewal.status in ("APPROVED", "PRINTING", "OUT_FOR_DELIVERY", "READY_FOR_PICKUP"),
+            can_decide=renewal.status == IdRenewal.Status.UNDER_REVIEW and self.has_change_permission(request, renewal),
+            can_advance=renewal.status in ("APPROVED", "PRINTING", "OUT_FOR_DELIVERY", "READY_FOR_PICKUP") and self.has_change_permission(request, renewal),
             has_photo_on_file=bool(person.photo),
         )
         return TemplateResponse(request, "civil_affairs/admin/review.html", context, status=400 if form.errors else 200)

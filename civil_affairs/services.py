@@ -118,7 +118,8 @@ def _move(renewal: IdRenewal, to: str, *, fields: list[str] = (), officer=None, 
     renewal.save(update_fields=["status", "status_changed_at", "version", *fields])
     IdRenewalEvent.objects.get_or_create(renewal=renewal, status=to, defaults={"note": note[:500]})
     audit_log_write(action="id_renewal.status", person=renewal.person, officer=officer, obj=renewal, from_status=frm, to_status=to, **audit)
-    transaction.on_commit(lambda: _notify(IdRenewal.objects.select_related("person", "payment", "new_card", "office").get(pk=renewal.pk), to))
+    # robust: a failing notification is logged and never undoes or breaks the transition
+    transaction.on_commit(lambda: _notify(IdRenewal.objects.select_related("person", "payment", "new_card", "office").get(pk=renewal.pk), to), robust=True)
 
 
 def _lock(renewal_id: int) -> IdRenewal:

@@ -142,11 +142,19 @@ def _image(data: bytes | None):
     return resp
 
 
+def _officer(request):
+    """A signed-in staff officer allowed to see ID renewals, or None."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.is_active and user.is_staff and user.has_perm("civil_affairs.view_idrenewal"):
+        return user
+    return None
+
+
 @never_cache
 def photo(request, pk):
-    """The renewal's new photo: to its owner (signed-in person) or to a staff officer; each read audited."""
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated and user.is_staff:
+    """The renewal's new photo: to its owner (signed-in person) or to an officer; each read audited."""
+    user = _officer(request)
+    if user is not None:
         renewal = IdRenewal.objects.select_related("person").filter(pk=pk).first()
         if renewal is None:
             raise Http404
@@ -162,9 +170,9 @@ def photo(request, pk):
 
 @never_cache
 def photo_on_file(request, pk):
-    """The photo on file of a renewal's person: staff officers only (for the review side by side)."""
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or not user.is_staff:
+    """The photo on file of a renewal's person: officers only (for the review side by side)."""
+    user = _officer(request)
+    if user is None:
         raise Http404
     renewal = IdRenewal.objects.select_related("person").filter(pk=pk).first()
     if renewal is None:

@@ -677,3 +677,22 @@ def test_openapi_schema_describes_the_civil_affairs_endpoints(client):
               "/api/v1/civil-affairs/id-renewals/{id}/delivery/", "/api/v1/addresses/", "/api/v1/civil-affairs/offices/"):
         assert p in paths, p
     assert "multipart/form-data" in paths["/api/v1/civil-affairs/id-renewals/"]["post"]["requestBody"]["content"]
+
+
+def test_staff_without_permission_cannot_review_or_see_photos(client, django_user_model, under_review):
+    from django.contrib.auth.models import Permission
+
+    clerk = django_user_model.objects.create_user("clerk2", password="x", is_staff=True)
+    client.force_login(clerk)
+    url = reverse("admin:civil_affairs_idrenewal_review", args=[under_review.pk])
+    assert client.get(url).status_code == 403
+    assert client.get(reverse("civil_affairs:photo", kwargs={"pk": under_review.pk})).status_code == 404
+    assert client.get(reverse("civil_affairs:photo_on_file", kwargs={"pk": under_review.pk})).status_code == 404
+    # view permission only: may look, may not decide
+    clerk.user_permissions.add(Permission.objects.get(codename="view_idrenewal"))
+    clerk = django_user_model.objects.get(pk=clerk.pk)
+    client.force_login(clerk)
+    assert client.get(url).status_code == 200
+    assert client.get(reverse("civil_affairs:photo", kwargs={"pk": under_review.pk})).status_code == 200
+    assert client.post(url, {"decision": "approve", "version": under_review.version}).status_code == 403
+    assert IdRenewal.objects.get(pk=under_review.pk).status == "UNDER_REVIEW"
