@@ -339,6 +339,7 @@ def sadad_notification_receive(*, raw_body: bytes, signature: str) -> dict:
     except (ValueError, KeyError, TypeError, ArithmeticError, UnicodeDecodeError, AttributeError):
         raise ApplicationError("MALFORMED_REQUEST", _("The notification must carry bill_number, amount, paid_at and bank_reference."), status=400) from None
     amount = amount.quantize(TWO_PLACES)
+    refused = None
     with transaction.atomic():
         payment = Payment.objects.select_for_update().filter(bill_number=bill_number).first()
         if payment is None:
@@ -349,15 +350,20 @@ def sadad_notification_receive(*, raw_body: bytes, signature: str) -> dict:
                 raise ApplicationError("BANK_REFERENCE_REUSED", _("This bank reference was already used for another notification."), status=409)
             return {"status": "ALREADY_APPLIED", "bill_number": bill_number, "payment_status": payment.status}
         if amount != payment.amount:
-            PaymentEvent.objects.create(payment=payment, kind="sadad_amount_mismatch", data={"amount": str(amount), "bank_reference": bank_reference})
-            raise ApplicationError("AMOUNT_MISMATCH", _("The amount paid does not match the bill."),
-                                   details={"expected": str(payment.amount), "received": str(amount)}, status=409)
-        error = _payable_or_error(payment)
-        if error is not None:
-            raise error
-        SadadNotification.objects.create(bank_reference=bank_reference, bill_number=bill_number, amount=amount, paid_at=paid_at,
-                                         payment=payment, raw_body=raw_body.decode("utf-8")[:4000])
-        payment_mark_paid(payment_id=payment.pk, method=Payment.Method.SADAD, paid_at=paid_at, bank_reference=bank_reference)
+            refused = ApplicationError("AMOUNT_MISMATCH", _("The amount paid does not match the bill."),
+                                       details={"expected": str(payment.amount), "received": str(amount)}, status=409)
+        else:
+            refused = _payable_or_error(payment)
+        if refused is not None:
+            # Kept in the payment's history (committed), then refused: nothing else changes.
+            PaymentEvent.objects.create(payment=payment, kind="sadad_refused",
+                                        data={"code": refused.code, "amount": str(amount), "bank_reference": bank_reference})
+        else:
+            SadadNotification.objects.create(bank_reference=bank_reference, bill_number=bill_number, amount=amount, paid_at=paid_at,
+                                             payment=payment, raw_body=raw_body.decode("utf-8")[:4000])
+            payment_mark_paid(payment_id=payment.pk, method=Payment.Method.SADAD, paid_at=paid_at, bank_reference=bank_reference)
+    if refused is not None:
+        raise refused
     return {"status": "APPLIED", "bill_number": bill_number, "payment_status": Payment.Status.PAID}
 
 
@@ -423,7 +429,7 @@ def _notify(payment: Payment, event: str) -> None:
 
     title, body = _MESSAGES[event]
     try:
-        link = reverse("payments:detail", kwargs={"pk": payment.pk})
+        link = reverse("payments:receipt" if event == "paid" else "payments:detail", kwargs={"pk": payment.pk})
     except NoReverseMatch:
         link = ""
     notification_send(

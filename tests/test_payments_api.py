@@ -188,6 +188,7 @@ def test_wrong_amount_is_409_and_unknown_bill_404(person, client):
     r = post_sadad(client, raw, sadad_sign(raw_body=raw))
     assert r.status_code == 409 and r.json()["error"]["code"] == "AMOUNT_MISMATCH"
     assert r.json()["error"]["details"] == {"expected": "117.50", "received": "117.49"}
+    assert PaymentEvent.objects.get(payment=p, kind="sadad_refused").data["code"] == "AMOUNT_MISMATCH"
     raw = sadad_body(p, bill_number="999999999999")
     r = post_sadad(client, raw, sadad_sign(raw_body=raw))
     assert r.status_code == 404 and r.json()["error"]["code"] == "NOT_FOUND"

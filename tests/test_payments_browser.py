@@ -75,6 +75,6 @@ def test_pay_outstanding_violation_by_card(browser, live_server, session_cookie_
     page.goto(f"{live_server.url}/notifications/")
     page.screenshot(path=str(artifacts / "payments-7-inbox-ar.png"), full_page=True)
     page.click('[data-testid="notification-open"]')
-    page.wait_for_url(f"**/payments/{payment.pk}/")
+    page.wait_for_url(f"**/payments/{payment.pk}/receipt/")
     assert page.locator('[data-testid="unread-count"]').count() == 0
     ctx.close()
