@@ -3,7 +3,6 @@ import datetime as dt
 import uuid
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -17,10 +16,13 @@ APP = "/api/v1/nafath-app/requests/"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()
+def _fresh_rate_limits(settings):
+    """Rate-limit counters of this test only: the same cache backend (Redis when REDIS_URL is
+    set) under a key prefix of its own, so nothing is flushed for anyone else."""
+    import uuid as _uuid
+
+    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"nafath-test-{_uuid.uuid4().hex}"}}
     yield
-    cache.clear()
 
 
 def api(ip="10.0.0.1", lang="en"):

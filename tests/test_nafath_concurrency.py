@@ -3,7 +3,6 @@ COMPLETED request, two answers to one request. Real threads, real connections.""
 import threading
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 
 from nafath import services
@@ -32,10 +31,13 @@ def _race(fn, n=2):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()
+def _fresh_rate_limits(settings):
+    """Rate-limit counters of this test only: the same cache backend (Redis when REDIS_URL is
+    set) under a key prefix of its own, so nothing is flushed for anyone else."""
+    import uuid as _uuid
+
+    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"nafath-test-{_uuid.uuid4().hex}"}}
     yield
-    cache.clear()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -4,7 +4,6 @@ import time
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -16,10 +15,13 @@ from tests.factories import PersonFactory
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()
+def _fresh_rate_limits(settings):
+    """Rate-limit counters of this test only: the same cache backend (Redis when REDIS_URL is
+    set) under a key prefix of its own, so nothing is flushed for anyone else."""
+    import uuid as _uuid
+
+    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"nafath-test-{_uuid.uuid4().hex}"}}
     yield
-    cache.clear()
 
 
 def browser(lang="en", ip="10.2.0.1"):
