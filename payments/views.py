@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from core.auth import person_required
@@ -16,6 +17,20 @@ from core.errors import ApplicationError
 from payments import registry, selectors, services
 from payments.forms import BillLookupForm, CardForm
 from payments.models import Payment
+
+
+EVENT_LABELS = {
+    "created": gettext_lazy("Bill issued"),
+    "paid": gettext_lazy("Paid"),
+    "fulfilled": gettext_lazy("Handed over to the request"),
+    "settled": gettext_lazy("Fines and violations marked paid"),
+    "card_declined": gettext_lazy("Card declined"),
+    "sadad_refused": gettext_lazy("Bank notification refused"),
+    "refunded": gettext_lazy("Refunded"),
+    "refund_handed_over": gettext_lazy("Refund passed to the request"),
+    "expired": gettext_lazy("Bill expired"),
+    "failed": gettext_lazy("Bill cancelled"),
+}
 
 
 def _request_url(payment: Payment) -> str | None:
@@ -39,7 +54,8 @@ def payment_list(request):
 def payment_detail(request, pk):
     payment = selectors.payment_get_for_person(person=request.person, payment_id=pk)
     return render(request, "payments/detail.html", {
-        "payment": payment, "events": payment.events.all(), "request_url": _request_url(payment),
+        "payment": payment, "request_url": _request_url(payment),
+        "events": [(e, EVENT_LABELS.get(e.kind, e.kind)) for e in payment.events.all()],
     })
 
 

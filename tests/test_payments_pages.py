@@ -30,7 +30,7 @@ def test_list_page_only_own_payments_with_bounded_queries(person, outsider, web_
 def test_detail_page_and_outsider_404(person, outsider, web_client_for):
     p = make_payment(person)
     html = web_client_for(person).get(reverse("payments:detail", kwargs={"pk": p.pk})).content.decode()
-    assert p.bill_number in html and "117.50" in html and "created" in html
+    assert p.bill_number in html and "117.50" in html and "Bill issued" in html
     assert web_client_for(outsider).get(reverse("payments:detail", kwargs={"pk": p.pk})).status_code == 404
 
 
