@@ -94,7 +94,7 @@ class AppRequestListApi(_DeviceApi):
     @extend_schema_serializer(component_name="NafathAppRequestListRequest")
     class RequestSerializer(serializers.Serializer):
         transaction_id = serializers.UUIDField()
-        service = serializers.CharField()
+        service = serializers.CharField(source="service_label")
         choices = serializers.ListField(child=serializers.CharField(), min_length=3, max_length=3)
         expires_at = serializers.DateTimeField()
 

@@ -108,6 +108,13 @@ class NafathRequest(models.Model):
         return max(0, int((self.expires_at - timezone.now()).total_seconds()))
 
     @property
+    def service_label(self) -> str:
+        """The service in the reader's language (stored as its untranslated English text)."""
+        from django.utils.translation import gettext
+
+        return gettext(self.service) if self.service else ""
+
+    @property
     def countdown_text(self) -> str:
         left = self.seconds_left
         return f"{left // 60}:{left % 60:02d}"

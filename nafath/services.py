@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from core.errors import ApplicationError, NotFound
 from core.idnumbers import normalize_id_number
@@ -21,6 +21,8 @@ from nafath.models import AccessToken, Device, NafathRequest
 from nafath.tokens import new_token, token_digest
 
 Status = NafathRequest.Status
+# Stored untranslated; shown in the reader's language (NafathRequest.service_label).
+SERVICE_PORTAL_SIGN_IN = gettext_noop("Sign in to the Absher-style portal")
 # A valid hash that matches no PIN: unknown IDs cost as much time as known ones.
 _DUMMY_PIN_HASH = None
 
@@ -153,7 +155,7 @@ def nafath_request_start(
                 random_number=number,
                 choices=_choices_for(number),
                 channel=channel,
-                service=service or _("Sign in to the Absher-style portal"),
+                service=service or SERVICE_PORTAL_SIGN_IN,
                 client_ip=ip,
                 expires_at=timezone.now() + dt.timedelta(seconds=settings.NAFATH_REQUEST_LIFETIME_SECONDS),
                 web_nonce_digest=token_digest(web_nonce) if web_nonce else "",

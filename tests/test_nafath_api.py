@@ -264,7 +264,10 @@ def test_app_lists_the_waiting_requests_of_its_person_only(person, outsider, dev
     assert r["transaction_id"] == mine["transaction_id"] and r["expires_at"] == mine["expires_at"]
     assert len(r["choices"]) == 3 and len(set(r["choices"])) == 3
     assert [c for c in r["choices"] if c == mine["random_number"]] == [mine["random_number"]]
-    assert r["service"]
+    assert r["service"] == "Sign in to the Absher-style portal"
+    ar = api(lang="ar")
+    ar.credentials(HTTP_AUTHORIZATION=dev._credentials["HTTP_AUTHORIZATION"])
+    assert ar.get(APP).json()["requests"][0]["service"] == "تسجيل الدخول إلى البوابة الشبيهة بأبشر"
 
 
 def test_app_does_not_list_answered_or_expired_requests(person, device_client):
