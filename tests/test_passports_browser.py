@@ -99,3 +99,39 @@ def test_family_iqama_renewal_journey(browser, live_server, session_cookie_for, 
     page.goto(f"{live_server.url}/passports/iqama-renewals/{renewal.pk}/")
     page.screenshot(path=str(artifacts / "iqama-7-approved-ar.png"), full_page=True)
     ctx.close()
+
+    # An officer's review: a condition changed after the quote (insurance lapsed), the request stops for review;
+    # the officer sees each dependent's checks and why it stopped, and rejects with a reason (refund).
+    from django.contrib.auth.models import User
+
+    from passports.models import HealthInsurance
+    from passports.services import renewal_submit
+    from payments.models import Payment
+    from payments.services import payment_mark_paid
+
+    son_ok = m["son_ok"]
+    r2 = renewal_submit(head=head, items=[{"dependent_id": son_ok.pk, "months": 6}])
+    HealthInsurance.objects.filter(person=son_ok.person).delete()
+    payment_mark_paid(payment_id=r2.payment_id, method="SADAD", bank_reference="BR-BROWSER-REVIEW")
+    r2.refresh_from_db()
+    assert r2.status == "UNDER_REVIEW"
+    User.objects.create_superuser("iqama-officer", "officer@example.com", "officer-pass-123")
+    ctx = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = ctx.new_page()
+    page.set_default_timeout(20_000)
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/passports/iqamarenewal/%3Fstatus__exact%3DUNDER_REVIEW")
+    page.fill("#id_username", "iqama-officer")
+    page.fill("#id_password", "officer-pass-123")
+    page.click("input[type=submit]")
+    page.click(f"a[href=\"/admin/passports/iqamarenewal/{r2.pk}/decide/\"]")
+    page.wait_for_url(f"**/admin/passports/iqamarenewal/{r2.pk}/decide/")
+    assert page.get_by_test_id("stop-reason").inner_text() == f"{son_ok.person.id_number}: HEALTH_INSURANCE"
+    page.screenshot(path=str(artifacts / "iqama-8-officer-review.png"), full_page=True)
+    page.check("input[name=decision][value=reject]")
+    page.fill("textarea[name=reason]", "Health insurance lapsed before the renewal")
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/passports/iqamarenewal/**")
+    r2.refresh_from_db()
+    assert r2.status == "REJECTED" and r2.decision_reason == "Health insurance lapsed before the renewal"
+    assert Payment.objects.get(pk=r2.payment_id).status == "REFUNDED"
+    ctx.close()
