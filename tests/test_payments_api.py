@@ -269,6 +269,23 @@ def test_two_concurrent_card_payments_same_key_charge_once():
 
 
 @pytest.mark.django_db(transaction=True)
+def test_two_concurrent_card_payments_different_keys_charge_once():
+    from payments.api import payment_output
+    from tests.factories import PersonFactory
+
+    person = PersonFactory()
+    p = make_payment(person)
+    results, errors = run_concurrently(lambda i: payment_pay_by_card(
+        person=person, payment_id=p.pk, idempotency_key=f"key-{i}", card_number="4111111111111111",
+        expiry_month=12, expiry_year=timezone.now().year + 1, cvv="123", render=payment_output))
+    assert errors == []
+    assert sorted(r.status for r in results) == [200, 409]
+    assert [r.body["error"]["code"] for r in results if r.status == 409] == ["ALREADY_PAID"]
+    assert PaymentEvent.objects.filter(payment=p, kind="paid").count() == 1
+    assert CALLS == [("paid", p.pk)]
+
+
+@pytest.mark.django_db(transaction=True)
 def test_two_concurrent_sadad_notifications_apply_once():
     from tests.factories import PersonFactory
 
