@@ -224,6 +224,18 @@ def payment_fail(*, payment_id: int, reason: str) -> Payment:
 
 
 # --- card (mada) sandbox ---------------------------------------------------------------------
+def card_error_message(code: str, fallback: str = "") -> str:
+    """The message for a card answer's error code in the active language (a replayed answer
+    holds the message in the language of the first request)."""
+    messages = {
+        "ALREADY_PAID": _("This payment is already paid."),
+        "PAYMENT_EXPIRED": _("This bill has expired. Start the request again to get a new bill."),
+        "INVALID_STATE": _("This payment can no longer be paid."),
+        "CARD_DECLINED": _("The card was declined by the bank. Try another card or pay the SADAD bill."),
+    }
+    return messages.get(code, fallback)
+
+
 def _payable_or_error(payment: Payment) -> ApplicationError | None:
     if payment.status == Payment.Status.PAID:
         return ApplicationError("ALREADY_PAID", _("This payment is already paid."), status=409)

@@ -81,7 +81,7 @@ def checkout(request, pk):
                 if result.status == 200:
                     messages.success(request, _("Payment received. Your receipt number is %(reference)s.") % {"reference": payment.reference})
                     return redirect(_request_url(payment) or reverse("payments:receipt", kwargs={"pk": payment.pk}))
-                error = result.body["error"]["message"]
+                error = services.card_error_message(result.body["error"]["code"], result.body["error"]["message"])
                 if result.body["error"]["code"] == "ALREADY_PAID":
                     messages.info(request, error)
                     return redirect("payments:receipt", pk=payment.pk)

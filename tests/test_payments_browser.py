@@ -12,7 +12,7 @@ def test_pay_outstanding_violation_by_card(browser, live_server, session_cookie_
     from pypdf import PdfReader
 
     from core.models import TrafficViolation
-    from payments.models import Payment
+    from payments.models import Payment, PaymentEvent
     from tests.factories import PersonFactory
 
     person = PersonFactory(name_en="Fahad Al-Otaibi", name_ar="فهد العتيبي")
@@ -41,7 +41,10 @@ def test_pay_outstanding_violation_by_card(browser, live_server, session_cookie_
 
     # English for the rest of the journey
     ctx.add_cookies([{"name": "absher_lang", "value": "en", "url": live_server.url}])
-    page.reload()
+    page.reload()  # re-posts the declined form: the same key, the stored answer, shown in English
+    assert "The card was declined by the bank" in page.locator('[data-testid="payment-error"]').inner_text()
+    assert PaymentEvent.objects.filter(kind="card_declined").count() == 1
+    page.goto(page.url)
     page.screenshot(path=str(artifacts / "payments-3-checkout-en.png"), full_page=True)
     page.fill('[data-testid="card-number"]', "4111 1111 1111 1111")
     page.fill('[data-testid="card-expiry-month"]', "12")
