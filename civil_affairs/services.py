@@ -266,8 +266,8 @@ def renewal_photo_check_sweep() -> int:
         IdRenewal.objects.filter(status=S.PHOTO_CHECK, created_at__lt=cutoff)
         .exclude(check_started_at__gte=cutoff).values_list("pk", flat=True)
     )
-    for pk in ids:
-        photo_check_renewal_task.delay(pk)
+    for pk in ids:  # outside a transaction on_commit runs at once; inside one, after it commits
+        transaction.on_commit(lambda pk=pk: photo_check_renewal_task.delay(pk))
     return len(ids)
 
 

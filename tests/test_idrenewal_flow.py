@@ -280,7 +280,8 @@ def test_sweeper_requeues_stuck_checks(api_client_for, due, django_capture_on_co
         pk = upload(api_client_for(due)).json()["id"]  # the message is "lost": never run
     assert services.renewal_photo_check_sweep() == 0  # not stuck yet
     IdRenewal.objects.filter(pk=pk).update(created_at=dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc))
-    assert services.renewal_photo_check_sweep() == 1  # eager in tests: the re-queued check runs
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.renewal_photo_check_sweep() == 1  # eager in tests: the re-queued check runs
     assert IdRenewal.objects.get(pk=pk).status == "AWAITING_DELIVERY_CHOICE"
     assert services.renewal_photo_check_sweep() == 0
 
