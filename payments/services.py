@@ -232,6 +232,7 @@ def card_error_message(code: str, fallback: str = "") -> str:
         "PAYMENT_EXPIRED": _("This bill has expired. Start the request again to get a new bill."),
         "INVALID_STATE": _("This payment can no longer be paid."),
         "CARD_DECLINED": _("The card was declined by the bank. Try another card or pay the SADAD bill."),
+        "CARD_ATTEMPTS_EXCEEDED": _("Too many declined cards for this bill. Pay it through SADAD instead."),
     }
     return messages.get(code, fallback)
 
@@ -282,6 +283,9 @@ def payment_pay_by_card(*, person: Person, payment_id: int, idempotency_key: str
                                                 response_status=0, response_body={})
             payment = Payment.objects.select_for_update().select_related("person").get(pk=payment_id)
             error = _payable_or_error(payment)
+            if error is None and PaymentEvent.objects.filter(payment=payment, kind="card_declined").count() >= settings.PAYMENT_CARD_MAX_DECLINES:
+                # Card testing protection: after this many declines the bill takes no more cards (SADAD stays open).
+                error = ApplicationError("CARD_ATTEMPTS_EXCEEDED", _("Too many declined cards for this bill. Pay it through SADAD instead."), status=429)
             if error is None and card_number in settings.PAYMENT_SANDBOX_DECLINED_CARDS:
                 error = ApplicationError("CARD_DECLINED", _("The card was declined by the bank. Try another card or pay the SADAD bill."), status=402)
                 PaymentEvent.objects.create(payment=payment, kind="card_declined", data={"last4": card_number[-4:]})

@@ -99,6 +99,23 @@ def test_declined_card_is_402_and_replayed(person, api_client_for):
     assert PaymentEvent.objects.filter(payment=p, kind="card_declined").count() == 1
 
 
+def test_card_attempts_capped_after_declines_sadad_still_open(person, api_client_for, client, settings):
+    settings.PAYMENT_CARD_MAX_DECLINES = 2
+    p = make_payment(person)
+    c = api_client_for(person)
+    for i in range(2):
+        r = c.post(card_url(p), {**CARD, "card_number": "4000000000000002"}, format="json", HTTP_IDEMPOTENCY_KEY=f"d{i}")
+        assert r.status_code == 402
+    r = c.post(card_url(p), CARD, format="json", HTTP_IDEMPOTENCY_KEY="good")
+    assert r.status_code == 429 and r.json()["error"]["code"] == "CARD_ATTEMPTS_EXCEEDED"
+    p.refresh_from_db()
+    assert p.status == "PENDING"
+    raw = sadad_body(p)
+    assert post_sadad(client, raw, sadad_sign(raw_body=raw)).status_code == 200
+    p.refresh_from_db()
+    assert p.status == "PAID" and p.method == "SADAD"
+
+
 @pytest.mark.parametrize("change,field", [({"card_number": "1234"}, "card_number"), ({"cvv": "12"}, "cvv"),
                                           ({"expiry_year": 2001}, "expiry_year"), ({"expiry_month": 13}, "expiry_month")])
 def test_bad_card_input_is_400_with_field(person, api_client_for, change, field):

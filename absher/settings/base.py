@@ -315,3 +315,7 @@ NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
 # Deliveries left PENDING (or SENDING, by a dead worker) this long are re-queued by the sweeper.
 NOTIFICATION_SWEEP_AFTER_SECONDS = env.int("NOTIFICATION_SWEEP_AFTER_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE["notifications-delivery-sweep"] = {"task": "notifications.tasks.notification_delivery_sweep_task", "schedule": 300}
+
+# --- payments (area payments), continued ---
+# Card testing protection: a bill takes no more card attempts after this many declines (SADAD stays open).
+PAYMENT_CARD_MAX_DECLINES = env.int("PAYMENT_CARD_MAX_DECLINES", default=5)
