@@ -233,6 +233,7 @@ def card_error_message(code: str, fallback: str = "") -> str:
         "INVALID_STATE": _("This payment can no longer be paid."),
         "CARD_DECLINED": _("The card was declined by the bank. Try another card or pay the SADAD bill."),
         "CARD_ATTEMPTS_EXCEEDED": _("Too many declined cards for this bill. Pay it through SADAD instead."),
+        "IDEMPOTENCY_KEY_REUSED": _("This form was already sent with other card details. Enter the card again and pay."),
     }
     return messages.get(code, fallback)
 

@@ -76,7 +76,7 @@ def checkout(request, pk):
                     card_number=d["card_number"], expiry_month=d["expiry_month"], expiry_year=d["expiry_year"], cvv=d["cvv"],
                     render=payment_output)
             except ApplicationError as e:
-                error = e.message
+                error = services.card_error_message(e.code, e.message)
             else:
                 if result.status == 200:
                     messages.success(request, _("Payment received. Your receipt number is %(reference)s.") % {"reference": payment.reference})

@@ -145,3 +145,14 @@ def test_checkout_of_another_persons_payment_is_404_and_changes_nothing(person, 
     p.refresh_from_db()
     assert p.status == "PENDING"
     assert IdempotencyKey.objects.count() == 0
+
+
+def test_stale_form_resent_with_another_card_gets_a_plain_message(person, web_client_for):
+    p = make_payment(person)
+    c = web_client_for(person)
+    url = reverse("payments:checkout", kwargs={"pk": p.pk})
+    c.post(url, {**CARD, "card_number": "4000000000000002", "idempotency_key": "same-form"})
+    r = c.post(url, {**CARD, "idempotency_key": "same-form"})  # back button, another card, same form key
+    assert "This form was already sent with other card details." in r.content.decode()
+    p.refresh_from_db()
+    assert p.status == "PENDING"
