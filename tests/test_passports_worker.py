@@ -61,6 +61,9 @@ def test_sadad_payment_approves_in_the_worker(fam, api_client_for, settings):
     detail = c.get(f"/api/v1/passports/iqama-renewals/{body['id']}/").json()
     assert [h["status"] for h in detail["history"]] == ["AWAITING_PAYMENT", "PROCESSING", "APPROVED"]
     assert detail["payment"]["status"] == "PAID"
+    # the notification is written on commit, just after the status: wait for it, then check it is there once
+    wait_for(lambda: Notification.objects.filter(person=head, event_key=f"iqama_renewal:{body['id']}:APPROVED").exists(),
+             timeout=20, message="approval notification")
     assert Notification.objects.filter(person=head, event_key=f"iqama_renewal:{body['id']}:APPROVED").count() == 1
 
 
@@ -78,4 +81,6 @@ def test_condition_changed_after_quote_goes_to_review(fam, api_client_for, setti
     r = IqamaRenewal.objects.get(pk=body["id"])
     assert r.stop_reason == f"{m['son_ok'].person.id_number}: HEALTH_INSURANCE, OUTSIDE_KINGDOM"
     assert Iqama.objects.get(person=m["son_ok"].person).expiry_date == old
+    wait_for(lambda: Notification.objects.filter(person=head, event_key=f"iqama_renewal:{r.pk}:UNDER_REVIEW").exists(),
+             timeout=20, message="review notification")
     assert Notification.objects.filter(person=head, event_key=f"iqama_renewal:{r.pk}:UNDER_REVIEW").count() == 1
