@@ -77,7 +77,7 @@ class IdRenewalAdmin(admin.ModelAdmin):
     """The review queue. Decisions go through the review page (services with an optimistic version),
     never through a plain model form."""
 
-    list_display = ("reference", "person", "status", "check_status", "face_decision", "face_distance", "delivery_method", "status_changed_at")
+    list_display = ("reference", "person", "status", "face_decision", "face_distance", "status_changed_at", "review_link")
     list_filter = ("status", AgeFilter, "face_decision", "check_status", "delivery_method")
     search_fields = ("reference",) + PERSON_SEARCH
     ordering = ("status_changed_at",)
@@ -87,6 +87,12 @@ class IdRenewalAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description=_("review"))
+    def review_link(self, obj):
+        from django.utils.html import format_html
+
+        return format_html('<a class="button" href="{}">{}</a>', reverse("admin:civil_affairs_idrenewal_review", args=[obj.pk]), gettext("Review and decide"))
 
     def has_delete_permission(self, request, obj=None):
         return False
