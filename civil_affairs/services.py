@@ -340,8 +340,8 @@ def renewal_delivery_choose(*, person: Person, renewal_id: int, method: str, add
         if renewal.late_fine > 0:
             items.append(LineItem("ID_LATE_FINE", "FINE", "غرامة تأخير تجديد الهوية الوطنية", "Late national ID renewal fine", renewal.late_fine))
         for fine in CivilAffairsFine.objects.select_for_update().filter(person=person, paid_at__isnull=True).order_by("issued_on", "id"):
-            items.append(LineItem("CIVIL_FINE", "FINE", f"مخالفة أحوال مدنية {fine.reference}: {fine.reason_ar}",
-                                  f"Civil affairs fine {fine.reference}: {fine.reason_en}", fine.amount,
+            items.append(LineItem("CIVIL_FINE", "FINE", f"مخالفة أحوال مدنية {fine.reference}: {fine.reason_ar}"[:200],
+                                  f"Civil affairs fine {fine.reference}: {fine.reason_en}"[:200], fine.amount,
                                   settles_type="civil_affairs.civilaffairsfine", settles_id=str(fine.pk)))
         renewal.delivery_method = method
         renewal.address = address
