@@ -168,3 +168,40 @@ def test_officer_review_page(browser, live_server, artifacts, settings, django_u
     assert {d["which"] for d in reads.values_list("data", flat=True)} == {"new", "on_file"}  # every read logged
     page.screenshot(path=str(artifacts / "idrenewal-11-officer-rejected-en.png"), full_page=True)
     ctx.close()
+
+
+def test_camera_capture_sends_the_same_upload(browser, live_server, session_cookie_for, artifacts, settings):
+    """Take the photo with the device camera (Chromium's fake camera): the page grabs a frame
+    with getUserMedia and sends it through the same upload form."""
+    from civil_affairs.models import IdRenewal
+    from core import dates
+    from tests.conftest import CHROMIUM
+    from tests.factories import IdCardFactory, PersonFactory
+
+    settings.FACE_ENGINE = "civil_affairs.photo.face.ScenarioFaceEngine"
+    settings.FACE_ENGINE_SCENARIO = "no_face"
+    person = PersonFactory()
+    IdCardFactory(person=person, expiry_date=dates.today() + dt.timedelta(days=90))
+    cam = browser.browser_type.launch(
+        executable_path=CHROMIUM, headless=True,
+        args=["--headless", "--no-sandbox", "--disable-gpu", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"],
+    )
+    try:
+        ctx = cam.new_context(viewport={"width": 1000, "height": 900}, permissions=["camera"])
+        ctx.add_cookies([session_cookie_for(person), {"name": "absher_lang", "value": "en", "url": live_server.url}])
+        page = ctx.new_page()
+        page.goto(f"{live_server.url}/civil-affairs/id-renewal/")
+        page.get_by_test_id("camera-open").click()
+        page.wait_for_function("document.getElementById('camera-video').videoWidth > 0", timeout=15_000)
+        width = page.evaluate("document.getElementById('camera-video').videoWidth")
+        page.screenshot(path=str(artifacts / "idrenewal-12-camera-en.png"), full_page=True)
+        page.locator("#camera-shoot").click()
+        page.wait_for_url("**/civil-affairs/id-renewal/*/", timeout=30_000)
+        renewal = IdRenewal.objects.get(person=person)
+        assert renewal.photo_width == width
+        assert renewal.status == "PHOTO_REJECTED"
+        assert "NO_FACE" in [r["code"] for r in renewal.check_reasons]  # the fake camera shows a test pattern, no face
+        assert page.get_by_test_id("check-failed").is_visible()
+        ctx.close()
+    finally:
+        cam.close()
