@@ -13,5 +13,6 @@ class CivilAffairsConfig(AppConfig):
             "id_renewal",
             on_paid="civil_affairs.services.renewal_on_paid",
             on_refunded="civil_affairs.services.renewal_on_refunded",
+            on_lapsed="civil_affairs.services.renewal_on_payment_lapsed",
             detail_url_name="civil_affairs:detail",
         )

@@ -385,6 +385,22 @@ def renewal_on_paid(*, payment_id: int) -> None:
         transaction.on_commit(lambda: renewal_process_task.delay(renewal.pk))
 
 
+def renewal_on_payment_lapsed(*, payment_id: int) -> bool:
+    """The bill of a request awaiting payment expired (or was withdrawn): the request is
+    CANCELLED, so the person can start again. Idempotent. Returns True when it cancelled."""
+    from payments.models import Payment
+
+    payment = Payment.objects.filter(pk=payment_id).first()
+    if payment is None or payment.status not in (Payment.Status.EXPIRED, Payment.Status.FAILED):
+        return False
+    with transaction.atomic():
+        renewal = IdRenewal.objects.select_for_update().select_related("person").filter(payment_id=payment.pk).first()
+        if renewal is None or renewal.status != S.AWAITING_PAYMENT:
+            return False
+        _move(renewal, S.CANCELLED, note=f"payment {payment.status.lower()}")
+    return True
+
+
 def renewal_on_refunded(*, payment_id: int) -> None:
     from payments.models import Payment
 

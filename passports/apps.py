@@ -10,4 +10,5 @@ class PassportsConfig(AppConfig):
         from payments import registry
 
         registry.register("iqama_renewal", on_paid="passports.services.renewal_on_paid",
-                          on_refunded="passports.services.renewal_on_refunded", detail_url_name="passports:detail")
+                          on_refunded="passports.services.renewal_on_refunded", detail_url_name="passports:detail",
+                          on_lapsed="passports.services.renewal_on_payment_lapsed")

@@ -21,10 +21,14 @@ class Purpose:
     on_refunded: str | None = None
     # Where the person follows the request: a URL name taking the payment's object_id as `pk`.
     detail_url_name: str | None = None
+    # Called (payment_id=) after a PENDING bill lapsed unpaid (EXPIRED) or was withdrawn (FAILED),
+    # so the request can close and free what it held. Must be idempotent: it may run twice.
+    on_lapsed: str | None = None
 
 
-def register(name: str, *, on_paid: str | None = None, on_refunded: str | None = None, detail_url_name: str | None = None):
-    _purposes[name] = Purpose(name, on_paid, on_refunded, detail_url_name)
+def register(name: str, *, on_paid: str | None = None, on_refunded: str | None = None, detail_url_name: str | None = None,
+             on_lapsed: str | None = None):
+    _purposes[name] = Purpose(name, on_paid, on_refunded, detail_url_name, on_lapsed)
 
 
 def get(name: str) -> Purpose | None:

@@ -198,6 +198,7 @@ def payment_expire(*, payment_id: int) -> bool:
         payment.save(update_fields=["status", "version"])
         PaymentEvent.objects.create(payment=payment, kind="expired", from_status="PENDING", to_status="EXPIRED")
         audit_log_write(action="payment.expired", person=payment.person, obj=payment, from_status="PENDING", to_status="EXPIRED")
+        _queue_lapse_handover(payment.pk)
     return True
 
 
@@ -220,7 +221,25 @@ def payment_fail(*, payment_id: int, reason: str) -> Payment:
         payment.save(update_fields=["status", "version"])
         PaymentEvent.objects.create(payment=payment, kind="failed", from_status="PENDING", to_status="FAILED", data={"reason": reason[:300]})
         audit_log_write(action="payment.failed", person=payment.person, obj=payment, from_status="PENDING", to_status="FAILED", reason=reason[:300])
+        _queue_lapse_handover(payment.pk)
     return payment
+
+
+def _queue_lapse_handover(payment_id: int) -> None:
+    from payments.tasks import payment_lapse_handover_task
+
+    transaction.on_commit(lambda: payment_lapse_handover_task.delay(payment_id))
+
+
+def payment_lapse_handover(*, payment_id: int) -> bool:
+    """Tell the request behind an EXPIRED or FAILED bill (its purpose's on_lapsed), so it can close.
+    The handlers are idempotent, so a task that runs twice does no harm. Returns True when called."""
+    payment = Payment.objects.filter(pk=payment_id, status__in=[Payment.Status.EXPIRED, Payment.Status.FAILED]).first()
+    purpose = registry.get(payment.purpose) if payment else None
+    if purpose is None or not purpose.on_lapsed:
+        return False
+    registry.call(purpose.on_lapsed, payment_id=payment.pk)
+    return True
 
 
 # --- card (mada) sandbox ---------------------------------------------------------------------

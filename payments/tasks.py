@@ -28,3 +28,10 @@ def payment_fulfil_sweep_task():
     from payments.services import payment_fulfil_sweep
 
     return payment_fulfil_sweep()
+
+
+@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def payment_lapse_handover_task(payment_id: int):
+    from payments.services import payment_lapse_handover
+
+    return payment_lapse_handover(payment_id=payment_id)

@@ -5,6 +5,7 @@ from passports.services.renewal import (  # noqa: F401
     renewal_cancel,
     renewal_close_unpaid,
     renewal_on_paid,
+    renewal_on_payment_lapsed,
     renewal_on_refunded,
     renewal_process,
     renewal_processing_sweep,

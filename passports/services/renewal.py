@@ -336,6 +336,12 @@ def renewal_close_unpaid(*, renewal_id: int) -> bool:
     return True
 
 
+def renewal_on_payment_lapsed(*, payment_id: int) -> bool:
+    """Payments' on_lapsed hook: the request's bill expired or failed, so close it at once."""
+    renewal_id = IqamaRenewal.objects.filter(payment_id=payment_id).values_list("pk", flat=True).first()
+    return renewal_close_unpaid(renewal_id=renewal_id) if renewal_id else False
+
+
 def renewal_processing_sweep() -> int:
     """Periodic: re-queue requests stuck in PROCESSING (a lost broker message: the database is the source of
     truth) and close requests whose bill expired unpaid. Returns how many requests it touched."""
