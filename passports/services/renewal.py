@@ -246,15 +246,22 @@ def _check_version(renewal: IqamaRenewal, version: int | None) -> None:
                                {"current_version": renewal.version}, status=409)
 
 
-def renewal_approve(*, renewal_id: int, officer, reason: str, version: int | None = None) -> IqamaRenewal:
-    """UNDER_REVIEW → APPROVED by an officer; each iqama moves to its new expiry (fee function of the quote)."""
+def _lock_for_decision(*, renewal_id: int, reason: str, version: int | None) -> IqamaRenewal:
+    """An officer's decision needs a reason, the version the officer saw, and a request under review.
+    Call inside the decision's transaction: the row stays locked until it commits."""
     if not (reason or "").strip():
         raise ApplicationError("REASON_REQUIRED", _("Give the reason for the decision."), status=400)
+    renewal = IqamaRenewal.objects.select_for_update().get(pk=renewal_id)
+    _check_version(renewal, version)
+    if renewal.status != S.UNDER_REVIEW:
+        raise ApplicationError("INVALID_STATE", _("Only a request under review can be decided."), status=409)
+    return renewal
+
+
+def renewal_approve(*, renewal_id: int, officer, reason: str, version: int | None = None) -> IqamaRenewal:
+    """UNDER_REVIEW → APPROVED by an officer; each iqama moves to its new expiry (fee function of the quote)."""
     with transaction.atomic():
-        renewal = IqamaRenewal.objects.select_for_update().get(pk=renewal_id)
-        _check_version(renewal, version)
-        if renewal.status != S.UNDER_REVIEW:
-            raise ApplicationError("INVALID_STATE", _("Only a request under review can be decided."), status=409)
+        renewal = _lock_for_decision(renewal_id=renewal_id, reason=reason, version=version)
         items = list(renewal.items.select_related("member__person", "member__head"))
         list(Iqama.objects.select_for_update().filter(person_id__in=[i.member.person_id for i in items]).order_by("pk"))
         _apply(renewal, assessments={i.pk: assess(member=i.member, months=i.months) for i in items})
@@ -267,13 +274,8 @@ def renewal_approve(*, renewal_id: int, officer, reason: str, version: int | Non
 
 def renewal_reject(*, renewal_id: int, officer, reason: str, version: int | None = None) -> IqamaRenewal:
     """UNDER_REVIEW → REJECTED by an officer; the dependents are freed and the payment refunded."""
-    if not (reason or "").strip():
-        raise ApplicationError("REASON_REQUIRED", _("Give the reason for the decision."), status=400)
     with transaction.atomic():
-        renewal = IqamaRenewal.objects.select_for_update().get(pk=renewal_id)
-        _check_version(renewal, version)
-        if renewal.status != S.UNDER_REVIEW:
-            raise ApplicationError("INVALID_STATE", _("Only a request under review can be decided."), status=409)
+        renewal = _lock_for_decision(renewal_id=renewal_id, reason=reason, version=version)
         renewal.items.update(is_open=False)
         renewal.decision_reason, renewal.decided_by, renewal.decided_at = reason.strip(), officer, timezone.now()
         _move(renewal, S.REJECTED, fields=["decision_reason", "decided_by", "decided_at"], officer=officer, note=reason, reason=reason)
