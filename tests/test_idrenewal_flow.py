@@ -6,11 +6,10 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import override_settings
 from django.urls import reverse
 
 from civil_affairs import services
-from civil_affairs.models import CivilAffairsFine, IdRenewal, IdRenewalEvent, NationalIdCard
+from civil_affairs.models import IdRenewal, IdRenewalEvent, NationalIdCard
 from core import dates
 from core.models import AuditLog
 from notifications.models import Notification

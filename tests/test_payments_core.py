@@ -1,20 +1,16 @@
 """Payments: refunds, the checkout page, card payments with Idempotency-Key, SADAD
 notifications, receipts and the outstanding page."""
-import datetime as dt
-import io
-import json
-import time
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from core.models import AuditLog, TrafficViolation
+from core.models import AuditLog
 from notifications.models import Notification
 from payments import registry
-from payments.models import IdempotencyKey, Payment, PaymentEvent, SadadNotification
-from payments.services import LineItem, payment_create, payment_mark_paid, payment_refund, sadad_sign
+from payments.models import IdempotencyKey, PaymentEvent
+from payments.services import LineItem, payment_create, payment_mark_paid, payment_refund
 
 CALLS = []
 

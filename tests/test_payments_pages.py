@@ -6,7 +6,6 @@ from django.urls import reverse
 
 from core.models import AuditLog
 from notifications.models import Notification, SmsOutbox
-from payments.models import Payment
 from payments.services import payment_mark_paid
 from tests.test_payments_core import CALLS, make_payment
 
