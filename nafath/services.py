@@ -53,6 +53,16 @@ def access_token_revoke(*, token: AccessToken) -> None:
 
 
 # --- rate limits ---------------------------------------------------------------------------
+def _incr(cache_key: str, *, timeout: int) -> int:
+    """Atomic counter (INCR in Redis, locmem otherwise) that starts at 1 and lives `timeout` s."""
+    cache.add(cache_key, 0, timeout=timeout)
+    try:
+        return cache.incr(cache_key)
+    except ValueError:  # evicted between add and incr
+        cache.set(cache_key, 1, timeout=timeout)
+        return 1
+
+
 def _hit(kind: str, key: str, limit: int) -> int | None:
     """Count one attempt in the current fixed window (atomic INCR in Redis, locmem otherwise).
     Returns the seconds until the window ends when the limit is exceeded, else None."""
@@ -61,12 +71,7 @@ def _hit(kind: str, key: str, limit: int) -> int | None:
     bucket = int(now // window)
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
     cache_key = f"nafath:rl:{kind}:{digest}:{bucket}"
-    cache.add(cache_key, 0, timeout=window + 5)
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:  # evicted between add and incr
-        cache.set(cache_key, 1, timeout=window + 5)
-        count = 1
+    count = _incr(cache_key, timeout=window + 5)
     if count > limit:
         return max(1, int(window - (now % window)) + 1)
     return None
@@ -295,11 +300,7 @@ def nafath_app_sign_in(*, id_number: str, pin: str, ip: str) -> Device:
         check_password(pin or "", _DUMMY_PIN_HASH)
     if match is None:
         for k in keys:
-            cache.add(k, 0, timeout=window)
-            try:
-                cache.incr(k)
-            except ValueError:
-                cache.set(k, 1, timeout=window)
+            _incr(k, timeout=window)
         audit_log_write(action="auth.failed", person=devices[0].person if devices else None, ip=ip,
                         reason="wrong_pin", what="nafath_app", id_number=normalized)
         raise ApplicationError("INVALID_CREDENTIALS", _("The ID number or the PIN is not correct."), status=401)
