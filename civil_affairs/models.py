@@ -1,9 +1,9 @@
 """Civil affairs registry: national ID cards, fines and offices."""
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.i18n import localized
 from core.models import Person
 
 
@@ -50,7 +50,7 @@ class CivilAffairsFine(models.Model):
 
     @property
     def reason(self):
-        return self.reason_en if (get_language() or "ar").startswith("en") else self.reason_ar
+        return localized(self.reason_ar, self.reason_en)
 
 
 class Office(models.Model):
@@ -70,11 +70,11 @@ class Office(models.Model):
 
     @property
     def name(self):
-        return self.name_en if (get_language() or "ar").startswith("en") else self.name_ar
+        return localized(self.name_ar, self.name_en)
 
     @property
     def city(self):
-        return self.city_en if (get_language() or "ar").startswith("en") else self.city_ar
+        return localized(self.city_ar, self.city_en)
 
 
 class IdRenewal(models.Model):

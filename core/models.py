@@ -4,10 +4,10 @@ import datetime as dt
 
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from core import dates
+from core.i18n import localized
 
 
 class Person(models.Model):
@@ -60,7 +60,7 @@ class Person(models.Model):
 
     @property
     def name(self):
-        return self.name_en if (get_language() or "ar").startswith("en") else self.name_ar
+        return localized(self.name_ar, self.name_en)
 
     @property
     def is_citizen(self):
@@ -111,7 +111,7 @@ class TrafficViolation(models.Model):
 
     @property
     def description(self):
-        return self.description_en if (get_language() or "ar").startswith("en") else self.description_ar
+        return localized(self.description_ar, self.description_en)
 
 
 class AuditLog(models.Model):

@@ -1,7 +1,7 @@
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.i18n import localized
 from core.models import Person
 
 
@@ -30,11 +30,11 @@ class Notification(models.Model):
 
     @property
     def title(self):
-        return self.title_en if (get_language() or "ar").startswith("en") else self.title_ar
+        return localized(self.title_ar, self.title_en)
 
     @property
     def body(self):
-        return self.body_en if (get_language() or "ar").startswith("en") else self.body_ar
+        return localized(self.body_ar, self.body_en)
 
 
 class Delivery(models.Model):

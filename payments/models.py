@@ -1,9 +1,9 @@
 from decimal import Decimal
 
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.i18n import localized
 from core.models import Person
 
 
@@ -78,7 +78,7 @@ class PaymentItem(models.Model):
 
     @property
     def description(self):
-        return self.description_en if (get_language() or "ar").startswith("en") else self.description_ar
+        return localized(self.description_ar, self.description_en)
 
 
 class PaymentEvent(models.Model):
