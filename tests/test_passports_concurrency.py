@@ -46,7 +46,7 @@ def race(n, fn):
     return results
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="row locks and the partial unique index are tested on PostgreSQL only")
 def test_same_form_twice_at_once_makes_one_request_and_one_payment(family):
     from passports.services import renewal_submit
 
@@ -61,7 +61,7 @@ def test_same_form_twice_at_once_makes_one_request_and_one_payment(family):
     assert Payment.objects.filter(purpose="iqama_renewal").count() == 1
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="row locks and the partial unique index are tested on PostgreSQL only")
 def test_two_tabs_two_tokens_same_dependent_via_api(family, api_client_for):
     head, (wife, _d) = family
     clients = [api_client_for(head) for _ in range(2)]
