@@ -11,10 +11,11 @@ admin.site.site_header = "Absher-style portal — officers"
 admin.site.site_title = "Officers"
 
 api_v1 = [
-    path("", include("core.api_urls")),
+    path("", include("portal.api_urls")),
     path("", include("nafath.api_urls")),
     path("", include("civil_affairs.api_urls")),
     path("", include("passports.api_urls")),
+    path("", include("fines.api_urls")),
     path("", include("payments.api_urls")),
     path("", include("notifications.api_urls")),
     path("schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]), name="schema"),
@@ -25,10 +26,11 @@ urlpatterns = [
     path("health/", health, name="health"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
-    path("", include("core.urls")),
+    path("", include("portal.urls")),
     path("", include("nafath.urls")),
     path("civil-affairs/", include("civil_affairs.urls")),
     path("passports/", include("passports.urls")),
+    path("payments/outstanding/", include("fines.urls")),
     path("payments/", include("payments.urls")),
     path("notifications/", include("notifications.urls")),
 ]

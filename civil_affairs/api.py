@@ -89,7 +89,7 @@ def renewal_payload(renewal: IdRenewal) -> dict:
         }
     card = None
     if renewal.new_card_id:
-        card = {"version": renewal.new_card.version, "issue_date": api_date(renewal.new_card.issue_date),
+        card = {"version": renewal.new_card.card_version, "issue_date": api_date(renewal.new_card.issue_date),
                 "expiry_date": api_date(renewal.new_card.expiry_date)}
     return {
         "id": renewal.pk,
@@ -128,7 +128,7 @@ class EligibilityApi(APIView):
             "id_expiry": api_date(e.id_expiry),
             "days_to_expiry": e.days_to_expiry,
             "late_fine": f"{e.late_fine:.2f}",
-            "unpaid_fines": [{"reference": f.reference, "reason": f.reason, "amount": f"{f.amount:.2f}"} for f in e.unpaid_fines],
+            "unpaid_fines": [{"reference": f.reference, "reason": f.description, "amount": f"{f.amount:.2f}"} for f in e.unpaid_fines],
         })
 
 

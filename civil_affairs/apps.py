@@ -7,9 +7,9 @@ class CivilAffairsConfig(AppConfig):
     verbose_name = _("Civil affairs")
 
     def ready(self):
-        from payments import registry
+        from payments import hooks
 
-        registry.register(
+        hooks.register(
             "id_renewal",
             on_paid="civil_affairs.services.renewal_on_paid",
             on_refunded="civil_affairs.services.renewal_on_refunded",

@@ -8,8 +8,10 @@ from django.utils.translation import gettext as _
 
 from core import dates
 from core.errors import NotFound
-from core.models import NationalAddress, Person
-from civil_affairs.models import CivilAffairsFine, IdRenewal, NationalIdCard, Office
+from registry.models import NationalAddress, Person
+from civil_affairs.models import IdRenewal
+from registry.models import Fine, NationalIdCard, Office
+from registry.selectors import fines_unpaid
 
 
 @dataclass
@@ -58,7 +60,7 @@ def renewal_eligibility(*, person: Person) -> Eligibility:
             "RENEWAL_IN_PROGRESS",
             _("You already have a renewal in progress (%(reference)s). Follow it instead of starting a new one.") % {"reference": open_renewal.reference},
         ))
-    fines = list(CivilAffairsFine.objects.filter(person=person, paid_at__isnull=True).order_by("issued_on", "id"))
+    fines = list(fines_unpaid(person_ids=[person.pk], kinds=[Fine.Kind.CIVIL_AFFAIRS]))
     return Eligibility(
         eligible=not reasons, reasons=reasons, card=card, id_expiry=expiry, days_to_expiry=days,
         late_fine=late_fine, unpaid_fines=fines, open_renewal=open_renewal,

@@ -22,11 +22,14 @@ from django.utils.translation import gettext_lazy
 from core import dates
 from core.crypto import decrypt_bytes, encrypt_bytes
 from core.errors import ApplicationError
-from core.models import Person
+from registry.models import Person
 from core.services import audit_log_write
 from core.storage import private_storage
 from civil_affairs import selectors
-from civil_affairs.models import CivilAffairsFine, IdRenewal, IdRenewalEvent, NationalIdCard
+from civil_affairs.models import IdRenewal, IdRenewalEvent
+from registry.models import Fine, NationalIdCard
+from registry.selectors import fines_unpaid
+from registry.services import FINE_SETTLES_TYPE
 
 log = logging.getLogger(__name__)
 S = IdRenewal.Status
@@ -339,10 +342,10 @@ def renewal_delivery_choose(*, person: Person, renewal_id: int, method: str, add
             items.append(LineItem("ID_DELIVERY_FEE", "DELIVERY", "رسوم توصيل الهوية الوطنية", "National ID card delivery", settings.ID_DELIVERY_FEE))
         if renewal.late_fine > 0:
             items.append(LineItem("ID_LATE_FINE", "FINE", "غرامة تأخير تجديد الهوية الوطنية", "Late national ID renewal fine", renewal.late_fine))
-        for fine in CivilAffairsFine.objects.select_for_update().filter(person=person, paid_at__isnull=True).order_by("issued_on", "id"):
-            items.append(LineItem("CIVIL_FINE", "FINE", f"مخالفة أحوال مدنية {fine.reference}: {fine.reason_ar}"[:200],
-                                  f"Civil affairs fine {fine.reference}: {fine.reason_en}"[:200], fine.amount,
-                                  settles_type="civil_affairs.civilaffairsfine", settles_id=str(fine.pk)))
+        for fine in fines_unpaid(person_ids=[person.pk], kinds=[Fine.Kind.CIVIL_AFFAIRS]).select_for_update():
+            items.append(LineItem("CIVIL_FINE", "FINE", f"مخالفة أحوال مدنية {fine.reference}: {fine.description_ar}"[:200],
+                                  f"Civil affairs fine {fine.reference}: {fine.description_en}"[:200], fine.amount,
+                                  settles_type=FINE_SETTLES_TYPE, settles_id=str(fine.pk)))
         renewal.delivery_method = method
         renewal.address = address
         renewal.office = office
@@ -370,8 +373,8 @@ def renewal_on_paid(*, payment_id: int) -> None:
         if renewal is None:
             log.warning("id_renewal payment %s has no matching renewal", payment_id)
             return
-        fine_ids = [int(i.settles_id) for i in payment.items.all() if i.settles_type == "civil_affairs.civilaffairsfine" and i.settles_id]
-        CivilAffairsFine.objects.filter(pk__in=fine_ids, paid_at__isnull=True).update(paid_at=payment.paid_at or timezone.now(), payment=payment)
+        fine_ids = [int(i.settles_id) for i in payment.items.all() if i.settles_type == FINE_SETTLES_TYPE and i.settles_id]
+        # payments' hand-over has already marked these fines paid (registry.services.fines_mark_paid)
         if renewal.status == S.CANCELLED:
             # Cancelled while the bank was paying: give the money back.
             audit_log_write(action="id_renewal.paid_after_cancel", person=renewal.person, obj=renewal, payment=payment.reference)
@@ -431,7 +434,7 @@ def renewal_rules_hold(*, renewal: IdRenewal) -> list[str]:
         problems.append("FACE_MATCH_" + (renewal.face_decision or "NONE"))
     if renewal.payment_id and renewal.payment.status != "PAID":
         problems.append("NOT_PAID")
-    if CivilAffairsFine.objects.filter(person=renewal.person, paid_at__isnull=True).exists():
+    if fines_unpaid(person_ids=[renewal.person_id], kinds=[Fine.Kind.CIVIL_AFFAIRS]).exists():
         problems.append("UNPAID_FINES")
     return problems
 
@@ -453,13 +456,14 @@ def renewal_process(*, renewal_id: int) -> str:
 def _approve(renewal: IdRenewal, *, officer) -> None:
     today = dates.today()
     old = NationalIdCard.objects.select_for_update().filter(person=renewal.person, status=NationalIdCard.Status.ACTIVE).first()
-    version = 1
+    card_version = 1
     if old is not None:
         old.status = NationalIdCard.Status.REPLACED
-        old.save(update_fields=["status"])
-        version = old.version + 1
+        old.version += 1
+        old.save(update_fields=["status", "version"])
+        card_version = old.card_version + 1
     card = NationalIdCard.objects.create(
-        person=renewal.person, version=version, issue_date=today,
+        person=renewal.person, card_version=card_version, issue_date=today,
         expiry_date=dates.add_months(today, 12 * settings.ID_CARD_VALIDITY_YEARS), status=NationalIdCard.Status.ACTIVE,
     )
     renewal.new_card = card

@@ -1,14 +1,14 @@
 """API plumbing shared by every app."""
 from rest_framework.permissions import BasePermission
 
-from core.models import Person
+from core.people import is_person
 
 
 class IsPerson(BasePermission):
-    """The caller signed in through Nafath (bearer token): request.user is a registry Person."""
+    """The caller signed in through Nafath (bearer token): request.user is a person (settings.PERSON_MODEL)."""
 
     def has_permission(self, request, view):
-        return isinstance(getattr(request, "user", None), Person)
+        return is_person(getattr(request, "user", None))
 
 
 def client_ip(request) -> str:

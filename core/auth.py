@@ -7,10 +7,9 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from core.middleware import SESSION_LAST_SEEN_KEY, SESSION_PERSON_KEY
-from core.models import Person
 
 
-def person_login(request, person: Person) -> None:
+def person_login(request, person) -> None:
     """Start a fresh session (new key: no session fixation) for this person."""
     lang = request.session.get("lang")
     request.session.flush()

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
-from core.models import Person
+from core.people import person_model
 
 SESSION_PERSON_KEY = "person_id"
 SESSION_LAST_SEEN_KEY = "last_seen"
@@ -60,7 +60,7 @@ class PersonMiddleware:
                 request.session.flush()
                 request.session_expired = True
             else:
-                request.person = Person.objects.filter(pk=pid).first()
+                request.person = person_model().objects.filter(pk=pid).first()
                 if request.person is None:
                     request.session.flush()
                 elif now - last > 30:  # avoid a session write on every request

@@ -1,10 +1,10 @@
-from core.models import AuditLog, Person
+from core.models import AuditLog
 
 
 def audit_log_write(
     *,
     action: str,
-    person: Person | None = None,
+    person=None,
     officer=None,
     obj=None,
     from_status: str = "",

@@ -3,7 +3,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.errors import NotFound
-from core.models import Person
+from registry.models import Person
 from nafath.models import NafathRequest
 
 

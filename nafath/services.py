@@ -15,7 +15,7 @@ from django.utils.translation import gettext_noop, ngettext
 
 from core.errors import ApplicationError, NotFound
 from core.idnumbers import normalize_id_number
-from core.models import Person
+from registry.models import Person
 from core.services import audit_log_write
 from nafath.models import AccessToken, Device, NafathRequest
 from nafath.tokens import new_token, token_digest

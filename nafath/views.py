@@ -30,7 +30,7 @@ Status = NafathRequest.Status
 def _safe_next(request, value: str | None) -> str:
     if value and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return value
-    return reverse("core:dashboard")
+    return reverse("portal:dashboard")
 
 
 def _login_request(request) -> NafathRequest | None:
@@ -128,7 +128,7 @@ def login_restart(request):
         request.session.pop(key, None)
     nxt = request.session.pop(NEXT_KEY, "")
     url = reverse("nafath:login")
-    if nxt and nxt != reverse("core:dashboard"):
+    if nxt and nxt != reverse("portal:dashboard"):
         from urllib.parse import urlencode
 
         url += "?" + urlencode({"next": nxt})

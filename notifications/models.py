@@ -2,7 +2,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.i18n import localized
-from core.models import Person
+from registry.models import Person
 
 
 class Notification(models.Model):

@@ -1,4 +1,4 @@
-from core.models import Person
+from registry.models import Person
 from notifications.models import Notification
 
 

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from core.models import Person
+from registry.models import Person
 from notifications.models import Delivery, Notification
 from notifications.sms import TransientSmsError, get_sms_backend
 

@@ -7,8 +7,8 @@ class PassportsConfig(AppConfig):
     verbose_name = _("Passports")
 
     def ready(self):
-        from payments import registry
+        from payments import hooks
 
-        registry.register("iqama_renewal", on_paid="passports.services.renewal_on_paid",
+        hooks.register("iqama_renewal", on_paid="passports.services.renewal_on_paid",
                           on_refunded="passports.services.renewal_on_refunded", detail_url_name="passports:detail",
                           on_lapsed="passports.services.renewal_on_payment_lapsed")

@@ -7,8 +7,9 @@ from django.db.models import Max, Prefetch
 
 from core import dates
 from core.errors import NotFound
-from core.models import Person
-from passports.models import FamilyMember, IqamaRenewal, IqamaRenewalItem, Passport
+from registry.models import Person
+from passports.models import IqamaRenewal, IqamaRenewalItem
+from registry.models import FamilyMember, Passport
 from passports.services.eligibility import Assessment, allowed_periods, assess
 
 

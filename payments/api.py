@@ -1,5 +1,5 @@
 """The payments API of API.md: list, detail, card (Idempotency-Key), the bank's SADAD
-notifications, and the outstanding fines and violations."""
+notifications."""
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -133,46 +133,3 @@ class SadadNotificationApi(APIView):
         raw = request.body  # read before DRF parses it
         result = services.sadad_notification_receive(raw_body=raw, signature=request.headers.get("X-Sadad-Signature", ""))
         return Response(result, status=200)
-
-
-def outstanding_output(rows) -> dict:
-    return {
-        "items": [
-            {"type": r.type, "id": r.obj.pk, "reference": r.obj.reference, "description": str(r.text), "amount": f"{r.obj.amount:.2f}",
-             "issued_on": r.obj.issued_on.isoformat(), "owner": {"id_number": r.owner.id_number, "name": {"ar": r.owner.name_ar, "en": r.owner.name_en}},
-             "self": r.is_self}
-            for r in rows
-        ],
-        "total": f"{sum((r.obj.amount for r in rows), start=0):.2f}",
-    }
-
-
-class OutstandingApi(APIView):
-    permission_classes = [IsPerson]
-
-    class InputSerializer(serializers.Serializer):
-        class ItemSerializer(serializers.Serializer):
-            type = serializers.ChoiceField(choices=["civil_fine", "traffic"])
-            id = serializers.IntegerField(min_value=1)
-
-            class Meta:
-                ref_name = "OutstandingItem"
-
-        items = ItemSerializer(many=True, allow_empty=False)
-
-        class Meta:
-            ref_name = "OutstandingSelection"
-
-    @extend_schema(responses={200: dict})
-    def get(self, request):
-        return Response(outstanding_output(selectors.outstanding_for_person(person=request.user)))
-
-    @extend_schema(request=InputSerializer, responses={201: PaymentOutputSerializer})
-    def post(self, request):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        payment = services.outstanding_payment_create(person=request.user, selection=[(i["type"], i["id"]) for i in data.validated_data["items"]])
-        payment = selectors.payment_get_for_person(person=request.user, payment_id=payment.pk)
-        return Response(payment_output(payment), status=201)
-
-

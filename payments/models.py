@@ -4,7 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.i18n import localized
-from core.models import Person
+from registry.models import Person
 
 
 class Payment(models.Model):
@@ -21,7 +21,7 @@ class Payment(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="payments", verbose_name=_("person"))
     reference = models.CharField(_("reference"), max_length=20, unique=True)
-    # What the payment pays for: a purpose registered in payments.registry and the object's id.
+    # What the payment pays for: a purpose registered in payments.hooks and the object's id.
     purpose = models.CharField(_("purpose"), max_length=50)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)

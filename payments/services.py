@@ -18,12 +18,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.errors import ApplicationError
-from core.models import Person
+from registry.models import Person
+from registry.services import FINE_SETTLES_TYPE, fines_mark_paid
 from core.services import audit_log_write
-from payments import registry
+from payments import hooks
 from payments.models import IdempotencyKey, Payment, PaymentEvent, PaymentItem, SadadNotification
 
 TWO_PLACES = Decimal("0.01")
+
+
+def payment_event_add(*, payment: Payment, kind: str, data: dict | None = None) -> PaymentEvent:
+    """A row in the payment's history that is not a status change (a hook's note)."""
+    return PaymentEvent.objects.create(payment=payment, kind=kind, data=data or {})
 
 
 @dataclass(frozen=True)
@@ -47,7 +53,7 @@ def _new_reference() -> str:
 
 def payment_create(*, person: Person, purpose: str, object_id: str, items: list[LineItem]) -> Payment:
     """A PENDING payment with its items and a SADAD bill. Call inside the caller's transaction."""
-    if registry.get(purpose) is None:
+    if hooks.get(purpose) is None:
         raise ValueError(f"unregistered payment purpose {purpose!r}")
     if not items:
         raise ApplicationError("NOTHING_TO_PAY", _("There is nothing to pay."))
@@ -111,7 +117,7 @@ def payment_mark_paid(*, payment_id: int, method: str, paid_at: dt.datetime | No
         payment.save(update_fields=["status", "method", "paid_at", "bank_reference", "card_last4", "version"])
         PaymentEvent.objects.create(payment=payment, kind="paid", from_status="PENDING", to_status="PAID", data={"method": method, "bank_reference": bank_reference})
         audit_log_write(action="payment.paid", person=payment.person, obj=payment, from_status="PENDING", to_status="PAID", method=method)
-        _notify(payment, "paid")
+        transaction.on_commit(lambda: _notify(payment, "paid"), robust=True)  # a broken message never undoes a payment
         from payments.tasks import payment_fulfil_task
 
         transaction.on_commit(lambda: payment_fulfil_task.delay(payment.pk))
@@ -125,10 +131,13 @@ def payment_fulfil(*, payment_id: int) -> bool:
         claimed = Payment.objects.filter(pk=payment_id, status=Payment.Status.PAID, fulfilled_at__isnull=True).update(fulfilled_at=timezone.now())
         if claimed != 1:
             return False
-        payment = Payment.objects.get(pk=payment_id)
-        purpose = registry.get(payment.purpose)
-        registry.call(purpose.on_paid if purpose else None, payment_id=payment.pk)
-        PaymentEvent.objects.create(payment=payment, kind="fulfilled")
+        payment = Payment.objects.prefetch_related("items").get(pk=payment_id)
+        # Registry fines the payment carries are settled here, whatever service billed them.
+        fine_ids = [int(i.settles_id) for i in payment.items.all() if i.settles_type == FINE_SETTLES_TYPE and i.settles_id]
+        settled = fines_mark_paid(fine_ids=fine_ids, paid_at=payment.paid_at or timezone.now(), payment_reference=payment.reference)
+        purpose = hooks.get(payment.purpose)
+        hooks.call(purpose.on_paid if purpose else None, payment_id=payment.pk)
+        PaymentEvent.objects.create(payment=payment, kind="fulfilled", data={"fines_settled": settled} if fine_ids else {})
     return True
 
 
@@ -165,7 +174,7 @@ def payment_refund(*, payment_id: int, reason: str, officer=None) -> Payment:
                                     data={"reason": reason, "officer": getattr(officer, "username", "") or ""})
         audit_log_write(action="payment.refunded", person=payment.person, officer=officer, obj=payment,
                         from_status="PAID", to_status="REFUNDED", reason=reason, amount=str(payment.amount))
-        _notify(payment, "refunded")
+        transaction.on_commit(lambda: _notify(payment, "refunded"), robust=True)
         from payments.tasks import payment_refund_handover_task
 
         transaction.on_commit(lambda: payment_refund_handover_task.delay(payment.pk))
@@ -180,8 +189,8 @@ def payment_refund_handover(*, payment_id: int) -> bool:
         if claimed != 1:
             return False
         payment = Payment.objects.get(pk=payment_id)
-        purpose = registry.get(payment.purpose)
-        registry.call(purpose.on_refunded if purpose else None, payment_id=payment.pk)
+        purpose = hooks.get(payment.purpose)
+        hooks.call(purpose.on_refunded if purpose else None, payment_id=payment.pk)
         PaymentEvent.objects.create(payment=payment, kind="refund_handed_over")
     return True
 
@@ -235,10 +244,10 @@ def payment_lapse_handover(*, payment_id: int) -> bool:
     """Tell the request behind an EXPIRED or FAILED bill (its purpose's on_lapsed), so it can close.
     The handlers are idempotent, so a task that runs twice does no harm. Returns True when called."""
     payment = Payment.objects.filter(pk=payment_id, status__in=[Payment.Status.EXPIRED, Payment.Status.FAILED]).first()
-    purpose = registry.get(payment.purpose) if payment else None
+    purpose = hooks.get(payment.purpose) if payment else None
     if purpose is None or not purpose.on_lapsed:
         return False
-    registry.call(purpose.on_lapsed, payment_id=payment.pk)
+    hooks.call(purpose.on_lapsed, payment_id=payment.pk)
     return True
 
 
@@ -401,56 +410,6 @@ def sadad_notification_receive(*, raw_body: bytes, signature: str) -> dict:
     if refused is not None:
         raise refused
     return {"status": "APPLIED", "bill_number": bill_number, "payment_status": Payment.Status.PAID}
-
-
-# --- outstanding fines and violations ----------------------------------------------------------
-OUTSTANDING_PURPOSE = "outstanding"
-CIVIL_FINE_TYPE = "civil_affairs.civilaffairsfine"
-TRAFFIC_TYPE = "core.trafficviolation"
-
-
-def outstanding_payment_create(*, person: Person, selection: list[tuple[str, int]]) -> Payment:
-    """One payment for the chosen unpaid fines and violations of the person and the dependents
-    they head. `selection` holds (type, id) pairs, type "civil_fine" or "traffic"; anything not
-    in the person's outstanding list is 404 NOT_FOUND."""
-    from payments.selectors import outstanding_for_person
-
-    if not selection:
-        raise ApplicationError("NOTHING_SELECTED", _("Choose at least one fine or violation to pay."), status=400)
-    available = {(row.type, row.obj.pk): row for row in outstanding_for_person(person=person)}
-    chosen = []
-    for kind, pk in dict.fromkeys(selection):
-        row = available.get((kind, int(pk)))
-        if row is None:
-            raise ApplicationError("NOT_FOUND", _("Not found."), details={"type": kind, "id": pk}, status=404)
-        chosen.append(row)
-    items = [
-        LineItem(code="CIVIL_FINE" if row.type == "civil_fine" else "TRAFFIC_VIOLATION", kind=PaymentItem.Code.FINE,
-                 description_ar=f"{row.label_ar} {row.obj.reference} — {row.owner.name_ar}",
-                 description_en=f"{row.label_en} {row.obj.reference} — {row.owner.name_en}",
-                 amount=row.obj.amount, settles_type=CIVIL_FINE_TYPE if row.type == "civil_fine" else TRAFFIC_TYPE, settles_id=str(row.obj.pk))
-        for row in chosen
-    ]
-    with transaction.atomic():
-        return payment_create(person=person, purpose=OUTSTANDING_PURPOSE, object_id="", items=items)
-
-
-def outstanding_on_paid(*, payment_id: int) -> None:
-    """Registered on_paid of "outstanding": mark what the payment settles as paid (once: only rows
-    still unpaid are touched)."""
-    from civil_affairs.models import CivilAffairsFine
-    from core.models import TrafficViolation
-
-    payment = Payment.objects.prefetch_related("items").get(pk=payment_id)
-    at = payment.paid_at or timezone.now()
-    ids = {CIVIL_FINE_TYPE: [], TRAFFIC_TYPE: []}
-    for item in payment.items.all():
-        if item.settles_type in ids and item.settles_id:
-            ids[item.settles_type].append(int(item.settles_id))
-    with transaction.atomic():
-        fines = CivilAffairsFine.objects.filter(pk__in=ids[CIVIL_FINE_TYPE], paid_at__isnull=True).update(paid_at=at, payment=payment)
-        violations = TrafficViolation.objects.filter(pk__in=ids[TRAFFIC_TYPE], paid_at__isnull=True).update(paid_at=at, payment=payment)
-        PaymentEvent.objects.create(payment=payment, kind="settled", data={"civil_fines": fines, "traffic_violations": violations})
 
 
 # --- notifications about payments ---------------------------------------------------------------

@@ -5,7 +5,6 @@ from payments import views
 app_name = "payments"
 urlpatterns = [
     path("", views.payment_list, name="list"),
-    path("outstanding/", views.outstanding, name="outstanding"),
     path("sandbox-bank/", views.sadad_bank, name="sadad_bank"),
     path("<int:pk>/", views.payment_detail, name="detail"),
     path("<int:pk>/checkout/", views.checkout, name="checkout"),

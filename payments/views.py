@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from core.auth import person_required
 from core.errors import ApplicationError
-from payments import registry, selectors, services
+from payments import hooks, selectors, services
 from payments.forms import BillLookupForm, CardForm
 from payments.models import Payment
 
@@ -35,7 +35,7 @@ EVENT_LABELS = {
 
 def _request_url(payment: Payment) -> str | None:
     """The page of the request a payment pays for, when its purpose has one."""
-    purpose = registry.get(payment.purpose)
+    purpose = hooks.get(payment.purpose)
     if purpose and purpose.detail_url_name and payment.object_id:
         try:
             return reverse(purpose.detail_url_name, kwargs={"pk": payment.object_id})
@@ -118,27 +118,6 @@ def receipt_pdf(request, pk):
     response = HttpResponse(receipt_pdf_bytes(payment), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="receipt-{payment.reference}.pdf"'
     return response
-
-
-@person_required
-@require_http_methods(["GET", "POST"])
-def outstanding(request):
-    rows = selectors.outstanding_for_person(person=request.person)
-    error = None
-    if request.method == "POST":
-        selection = []
-        for value in request.POST.getlist("item"):
-            kind, _sep, pk = value.partition(":")
-            if kind in ("civil_fine", "traffic") and pk.isdigit():
-                selection.append((kind, int(pk)))
-        try:
-            payment = services.outstanding_payment_create(person=request.person, selection=selection)
-        except ApplicationError as e:
-            error = e.message
-        else:
-            return redirect("payments:checkout", pk=payment.pk)
-    total = sum((r.obj.amount for r in rows), start=0)
-    return render(request, "payments/outstanding.html", {"rows": rows, "total": total, "error": error}, status=400 if error else 200)
 
 
 @person_required

@@ -5,7 +5,7 @@ import factory
 
 from core import dates
 from core.idnumbers import luhn_check_digit
-from core.models import NationalAddress, Person, TrafficViolation
+from registry.models import Fine, NationalAddress, Person
 
 
 def _id_number(prefix: str, n: int) -> str:
@@ -54,8 +54,9 @@ class AddressFactory(factory.django.DjangoModelFactory):
 
 class TrafficViolationFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = TrafficViolation
+        model = Fine
 
+    kind = Fine.Kind.TRAFFIC
     person = factory.SubFactory(PersonFactory)
     reference = factory.Sequence(lambda n: f"TV-{n:07d}")
     description_ar = "تجاوز السرعة"
@@ -66,7 +67,7 @@ class TrafficViolationFactory(factory.django.DjangoModelFactory):
 
 class IdCardFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "civil_affairs.NationalIdCard"
+        model = "registry.NationalIdCard"
 
     person = factory.SubFactory(PersonFactory)
     issue_date = factory.LazyFunction(lambda: dates.today() - dt.timedelta(days=3000))
@@ -76,19 +77,20 @@ class IdCardFactory(factory.django.DjangoModelFactory):
 
 class CivilFineFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "civil_affairs.CivilAffairsFine"
+        model = Fine
 
+    kind = Fine.Kind.CIVIL_AFFAIRS
     person = factory.SubFactory(PersonFactory)
     reference = factory.Sequence(lambda n: f"CAF-{n:06d}")
-    reason_ar = "مخالفة"
-    reason_en = "Violation"
+    description_ar = "مخالفة"
+    description_en = "Violation"
     amount = Decimal("150.00")
     issued_on = factory.LazyFunction(lambda: dates.today() - dt.timedelta(days=5))
 
 
 class OfficeFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "civil_affairs.Office"
+        model = "registry.Office"
 
     name_ar = factory.Sequence(lambda n: f"مكتب {n}")
     name_en = factory.Sequence(lambda n: f"Office {n}")
@@ -98,7 +100,7 @@ class OfficeFactory(factory.django.DjangoModelFactory):
 
 class IqamaFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "passports.Iqama"
+        model = "registry.Iqama"
 
     person = factory.SubFactory(ResidentFactory)
     issue_date = factory.LazyFunction(lambda: dates.today() - dt.timedelta(days=300))
@@ -108,7 +110,7 @@ class IqamaFactory(factory.django.DjangoModelFactory):
 
 class PassportFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "passports.Passport"
+        model = "registry.Passport"
 
     person = factory.SubFactory(ResidentFactory)
     number = factory.Sequence(lambda n: f"P{n:07d}")
@@ -118,7 +120,7 @@ class PassportFactory(factory.django.DjangoModelFactory):
 
 class InsuranceFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "passports.HealthInsurance"
+        model = "registry.HealthInsurance"
 
     person = factory.SubFactory(ResidentFactory)
     provider = "Bupa Arabia"
@@ -128,7 +130,7 @@ class InsuranceFactory(factory.django.DjangoModelFactory):
 
 class FamilyMemberFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "passports.FamilyMember"
+        model = "registry.FamilyMember"
 
     head = factory.SubFactory(ResidentFactory)
     person = factory.SubFactory(ResidentFactory)

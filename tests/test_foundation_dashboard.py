@@ -3,7 +3,7 @@ import json
 import pytest
 from django.core.management import call_command
 
-from core.demo import seed
+from portal.demo import seed
 
 
 @pytest.fixture
@@ -12,13 +12,13 @@ def demo(db):
 
 
 def _person(id_number):
-    from core.models import Person
+    from registry.models import Person
 
     return Person.objects.get(id_number=id_number)
 
 
 def test_seed_demo_is_idempotent_and_prints_json(db, capsys):
-    from core.models import Person
+    from registry.models import Person
     from nafath.models import Device
 
     call_command("seed_demo", "--json")

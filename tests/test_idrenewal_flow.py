@@ -9,7 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from civil_affairs import services
-from civil_affairs.models import IdRenewal, IdRenewalEvent, NationalIdCard
+from civil_affairs.models import IdRenewal, IdRenewalEvent
+from registry.models import NationalIdCard
 from core import dates
 from core.models import AuditLog
 from notifications.models import Notification
@@ -334,7 +335,7 @@ def test_delivery_post_pay_approve_card_journey(api_client_for, due, django_capt
     old_card.refresh_from_db()
     assert old_card.status == "REPLACED"
     new = NationalIdCard.objects.get(person=due, status="ACTIVE")
-    assert new.version == old_card.version + 1
+    assert new.card_version == old_card.card_version + 1
     assert new.issue_date == dates.today()
     assert new.expiry_date == dates.add_months(dates.today(), 12 * settings.ID_CARD_VALIDITY_YEARS)
     assert renewal.new_card_id == new.pk
@@ -368,7 +369,7 @@ def test_expired_with_fine_pickup_one_payment_settles_fine(api_client_for, perso
     with django_capture_on_commit_callbacks(execute=True):
         pay(Payment.objects.get(pk=body["payment"]["id"]))
     fine.refresh_from_db()
-    assert fine.paid_at is not None and fine.payment_id == body["payment"]["id"]
+    assert fine.paid_at is not None and fine.paid_by == body["payment"]["reference"]
     renewal.refresh_from_db()
     assert renewal.status == "APPROVED"
     settings.ID_CARD_STAGE_DELAYS_SECONDS = {"APPROVED": 0, "PRINTING": 0, "OUT_FOR_DELIVERY": 0}

@@ -44,8 +44,9 @@ def _app_open(ctx, live_server, id_number, pin):
 @pytest.mark.browser
 @pytest.mark.parametrize("lang", ["ar", "en"])
 def test_nafath_login_in_the_browser(browser, live_server, transactional_db, artifacts, settings, lang):
-    from core.demo import seed
-    from core.models import AuditLog, Person
+    from portal.demo import seed
+    from core.models import AuditLog
+    from registry.models import Person
     from nafath.models import NafathRequest
 
     settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"nafath-test-{uuid.uuid4().hex}"}}

@@ -17,9 +17,10 @@ def _page(browser, live_server, cookie, lang):
 
 def test_family_iqama_renewal_journey(browser, live_server, session_cookie_for, artifacts, transactional_db):
     from core import dates
-    from core.demo import seed
-    from core.models import Person
-    from passports.models import FamilyMember, Iqama, IqamaRenewal
+    from portal.demo import seed
+    from registry.models import Person
+    from passports.models import IqamaRenewal
+    from registry.models import FamilyMember, Iqama
 
     out = seed()
     head = Person.objects.get(id_number=out["people"]["head_of_family"]["id_number"])
@@ -104,7 +105,7 @@ def test_family_iqama_renewal_journey(browser, live_server, session_cookie_for, 
     # the officer sees each dependent's checks and why it stopped, and rejects with a reason (refund).
     from django.contrib.auth.models import User
 
-    from passports.models import HealthInsurance
+    from registry.models import HealthInsurance
     from passports.services import renewal_submit
     from payments.models import Payment
     from payments.services import payment_mark_paid

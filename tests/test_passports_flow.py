@@ -7,9 +7,11 @@ import pytest
 from django.urls import reverse
 
 from core import dates
-from core.models import AuditLog, NationalAddress, Person
+from core.models import AuditLog
+from registry.models import NationalAddress, Person
 from notifications.models import Notification
-from passports.models import FamilyMember, HealthInsurance, Iqama, IqamaRenewal, IqamaRenewalItem, MedicalExam
+from passports.models import IqamaRenewal, IqamaRenewalItem
+from registry.models import FamilyMember, HealthInsurance, Iqama, MedicalExam
 from passports.services import renewal_approve, renewal_reject, renewal_submit
 from passports.services.eligibility import assess
 from payments.models import Payment
@@ -21,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def fam(db):
-    from core.demo import seed
+    from portal.demo import seed
 
     out = seed()
     head = Person.objects.get(id_number=out["people"]["head_of_family"]["id_number"])
@@ -146,7 +148,7 @@ def test_quote_unpaid_violation_links_to_outstanding(fam, api_client_for):
     TrafficViolationFactory(person=head)
     r = api_client_for(head).get(f"/api/v1/passports/dependents/{m['wife_ok'].pk}/iqama-renewal/quote/?months=3")
     v = next(x for x in r.json()["checks"] if x["code"] == "UNPAID_VIOLATIONS")
-    assert v["passed"] is False and v["fix_url"] == reverse("payments:outstanding")
+    assert v["passed"] is False and v["fix_url"] == reverse("fines:outstanding")
 
 
 def test_quote_of_another_heads_dependent_is_404(fam, api_client_for, outsider):

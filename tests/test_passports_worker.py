@@ -8,7 +8,8 @@ from rest_framework.test import APIClient
 
 from core import dates
 from notifications.models import Notification
-from passports.models import HealthInsurance, Iqama, IqamaRenewal
+from passports.models import IqamaRenewal
+from registry.models import HealthInsurance, Iqama
 from tests.conftest import wait_for
 
 pytestmark = [pytest.mark.worker]
@@ -16,9 +17,9 @@ pytestmark = [pytest.mark.worker]
 
 @pytest.fixture
 def fam(celery_worker):
-    from core.demo import seed
-    from core.models import Person
-    from passports.models import FamilyMember
+    from portal.demo import seed
+    from registry.models import Person
+    from registry.models import FamilyMember
 
     out = seed()
     head = Person.objects.get(id_number=out["people"]["head_of_family"]["id_number"])

@@ -12,8 +12,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from civil_affairs.models import CivilAffairsFine
-from core.models import TrafficViolation
+from registry.models import Fine
 from notifications.models import Notification
 from payments.models import IdempotencyKey, Payment, PaymentEvent, SadadNotification
 from payments.services import payment_expire_due, payment_fulfil, payment_mark_paid, payment_pay_by_card, sadad_notification_receive, sadad_sign
@@ -352,16 +351,16 @@ def test_fulfilment_handler_failure_rolls_back_the_claim(person, monkeypatch):
 # --- outstanding fines and violations --------------------------------------------------------------
 @pytest.fixture
 def family(person):
-    from passports.models import FamilyMember
+    from registry.models import FamilyMember
     from tests.factories import PersonFactory
 
     dependent = PersonFactory(name_en="Son", name_ar="ابن")
     FamilyMember.objects.create(head=person, person=dependent, relation="SON")
-    own = TrafficViolation.objects.create(person=person, reference="TV-1", description_ar="تجاوز السرعة", description_en="Speeding",
+    own = Fine.objects.create(kind=Fine.Kind.TRAFFIC, person=person, reference="TV-1", description_ar="تجاوز السرعة", description_en="Speeding",
                                           amount=Decimal("300.00"), issued_on=dt.date(2026, 1, 5))
-    dep = CivilAffairsFine.objects.create(person=dependent, reference="CF-1", reason_ar="تأخر", reason_en="Late renewal",
+    dep = Fine.objects.create(kind=Fine.Kind.CIVIL_AFFAIRS, person=dependent, reference="CF-1", description_ar="تأخر", description_en="Late renewal",
                                           amount=Decimal("100.00"), issued_on=dt.date(2026, 2, 5))
-    TrafficViolation.objects.create(person=person, reference="TV-PAID", description_ar="x", description_en="x",
+    Fine.objects.create(kind=Fine.Kind.TRAFFIC, person=person, reference="TV-PAID", description_ar="x", description_en="x",
                                     amount=Decimal("50.00"), issued_on=dt.date(2026, 1, 1), paid_at=timezone.now())
     return {"dependent": dependent, "own": own, "dep": dep}
 
@@ -385,8 +384,8 @@ def test_outstanding_api_lists_self_and_dependents_and_pays_selection(person, ou
         payment_mark_paid(payment_id=p.pk, method="CARD")
     family["own"].refresh_from_db()
     family["dep"].refresh_from_db()
-    assert family["own"].payment_id == p.pk and family["own"].paid_at is not None
-    assert family["dep"].payment_id == p.pk and family["dep"].paid_at is not None
+    assert family["own"].paid_by == p.reference and family["own"].paid_at is not None
+    assert family["dep"].paid_by == p.reference and family["dep"].paid_at is not None
     assert c.get("/api/v1/payments/outstanding/").json()["items"] == []
 
 
@@ -397,9 +396,9 @@ def test_outstanding_empty_selection_is_400(person, api_client_for):
 
 def test_outstanding_page_lists_and_creates_payment(person, family, web_client_for):
     c = web_client_for(person)
-    html = c.get(reverse("payments:outstanding")).content.decode()
+    html = c.get(reverse("fines:outstanding")).content.decode()
     assert "TV-1" in html and "CF-1" in html and "TV-PAID" not in html and "400.00" in html
-    r = c.post(reverse("payments:outstanding"), {"item": [f"traffic:{family['own'].pk}"]})
+    r = c.post(reverse("fines:outstanding"), {"item": [f"traffic:{family['own'].pk}"]})
     p = Payment.objects.get()
     assert r.status_code == 302 and r["Location"] == reverse("payments:checkout", kwargs={"pk": p.pk})
     assert (p.amount, p.purpose) == (Decimal("300.00"), "outstanding")

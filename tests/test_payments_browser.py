@@ -11,12 +11,12 @@ import pytest
 def test_pay_outstanding_violation_by_card(browser, live_server, session_cookie_for, artifacts):
     from pypdf import PdfReader
 
-    from core.models import TrafficViolation
+    from registry.models import Fine
     from payments.models import Payment, PaymentEvent
     from tests.factories import PersonFactory
 
     person = PersonFactory(name_en="Fahad Al-Otaibi", name_ar="فهد العتيبي")
-    v = TrafficViolation.objects.create(person=person, reference="TV-5501", description_ar="تجاوز الإشارة الحمراء",
+    v = Fine.objects.create(kind=Fine.Kind.TRAFFIC, person=person, reference="TV-5501", description_ar="تجاوز الإشارة الحمراء",
                                         description_en="Crossing a red light", amount=Decimal("500.00"), issued_on=dt.date(2026, 9, 14))
     ctx = browser.new_context(viewport={"width": 1100, "height": 1000}, locale="ar-SA", accept_downloads=True)
     ctx.add_cookies([session_cookie_for(person), {"name": "absher_lang", "value": "ar", "url": live_server.url}])
@@ -58,7 +58,7 @@ def test_pay_outstanding_violation_by_card(browser, live_server, session_cookie_
     assert "500.00" in page.locator('[data-testid="payment-total"]').inner_text()
     page.screenshot(path=str(artifacts / "payments-4-receipt-en.png"), full_page=True)
     v.refresh_from_db()
-    assert v.paid_at is not None and v.payment_id == payment.pk
+    assert v.paid_at is not None and v.paid_by == payment.reference
 
     with page.expect_download() as dl:
         page.click('[data-testid="receipt-pdf"]')

@@ -48,8 +48,8 @@ def test_expired_bill_cancels_the_id_renewal(person, api_client_for, django_capt
 
 
 def test_expired_bill_frees_the_dependents_at_once(db, django_capture_on_commit_callbacks):
-    from core.demo import seed
-    from core.models import Person
+    from portal.demo import seed
+    from registry.models import Person
     from passports.models import IqamaRenewal, IqamaRenewalItem
     from passports.services import renewal_submit
 
@@ -63,10 +63,10 @@ def test_expired_bill_frees_the_dependents_at_once(db, django_capture_on_commit_
 
 
 def test_a_pending_bill_does_not_trigger_the_hook(person):
-    from payments import registry
+    from payments import hooks
     from payments.services import LineItem, payment_create
 
-    registry.register("lapse_probe", on_lapsed="tests.test_payments_lapse._probe")
+    hooks.register("lapse_probe", on_lapsed="tests.test_payments_lapse._probe")
     p = payment_create(person=person, purpose="lapse_probe", object_id="1",
                        items=[LineItem("FEE", "FEE", "رسوم", "Fee", "10.00")])
     assert payment_lapse_handover(payment_id=p.pk) is False

@@ -13,14 +13,15 @@ from tests.conftest import wait_for
 
 @pytest.mark.worker
 def test_sadad_payment_fulfilled_once_by_the_worker(celery_worker, client):
-    from core.models import TrafficViolation
+    from registry.models import Fine
     from payments.models import Payment, PaymentEvent
-    from payments.services import outstanding_payment_create, sadad_sign
+    from fines.services import outstanding_payment_create
+    from payments.services import sadad_sign
     from payments.tasks import payment_fulfil_task
     from tests.factories import PersonFactory
 
     person = PersonFactory()
-    v = TrafficViolation.objects.create(person=person, reference="TV-W1", description_ar="س", description_en="Speeding",
+    v = Fine.objects.create(kind=Fine.Kind.TRAFFIC, person=person, reference="TV-W1", description_ar="س", description_en="Speeding",
                                         amount=Decimal("150.00"), issued_on=dt.date(2026, 3, 1))
     p = outstanding_payment_create(person=person, selection=[("traffic", v.pk)])
     raw = json.dumps({"bill_number": p.bill_number, "amount": "150.00", "paid_at": timezone.now().isoformat(), "bank_reference": "W-BR-1"}).encode()
@@ -29,9 +30,9 @@ def test_sadad_payment_fulfilled_once_by_the_worker(celery_worker, client):
                         HTTP_X_SADAD_SIGNATURE=sadad_sign(raw_body=raw))
         assert r.status_code == 200
     payment_fulfil_task.delay(p.pk)  # and a duplicate hand-over message
-    wait_for(lambda: TrafficViolation.objects.filter(pk=v.pk, paid_at__isnull=False).exists(), timeout=60, message="violation settled by the worker")
+    wait_for(lambda: Fine.objects.filter(pk=v.pk, paid_at__isnull=False).exists(), timeout=60, message="violation settled by the worker")
     time.sleep(2)
     assert PaymentEvent.objects.filter(payment=p, kind="fulfilled").count() == 1
     assert PaymentEvent.objects.filter(payment=p, kind="settled").count() == 1
     assert Payment.objects.get(pk=p.pk).fulfilled_at is not None
-    assert TrafficViolation.objects.get(pk=v.pk).payment_id == p.pk
+    assert Fine.objects.get(pk=v.pk).paid_by == p.reference

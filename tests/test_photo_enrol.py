@@ -11,7 +11,8 @@ from civil_affairs.photo.check import encoding_deserialize, photo_check_run
 from civil_affairs.photo.enrol import person_on_file_encoding, person_photo_enroll
 from civil_affairs.photo.upload import image_sanitize
 from core.errors import ApplicationError
-from core.models import AuditLog, Person
+from core.models import AuditLog
+from registry.models import Person
 from core.storage import private_storage
 from tests import photo_images as pi
 

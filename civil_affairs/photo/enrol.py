@@ -26,7 +26,7 @@ def person_photo_enroll(*, person, data: bytes) -> None:
     MULTIPLE_FACES (status 400). The slow work (detection, encoding) runs before any lock;
     the previous photo file is deleted once the new one is committed.
     """
-    from core.models import Person
+    from registry.models import Person
 
     image = image_sanitize(data=data)
     engine = face_engine()

@@ -11,8 +11,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from core import dates
-from core.models import NationalAddress, Person, TrafficViolation
-from passports.models import FamilyMember, HealthInsurance, Iqama, MedicalExam, Passport
+from core.errors import ApplicationError
+from registry.models import NationalAddress, Person
+from registry.selectors import fines_unpaid
+from registry.models import FamilyMember, HealthInsurance, Iqama, MedicalExam, Passport
 from passports.services.fees import Quote, renewal_quote
 
 # The order the checks are shown in.
@@ -33,7 +35,7 @@ TEXTS = {
         _("No unpaid fines or traffic violations for the dependent or for you."),
         _("There are unpaid fines or traffic violations for the dependent or for you."),
         _("Pay the outstanding violations and fines, then check again."),
-        "payments:outstanding",
+        "fines:outstanding",
     ),
     "PASSPORT_VALIDITY": (
         _("The passport is valid for at least %(days)s more days."),
@@ -155,10 +157,7 @@ def all_periods() -> list[int]:
 
 
 def _has_unpaid(person_ids: list[int]) -> bool:
-    from civil_affairs.models import CivilAffairsFine
-
-    return (TrafficViolation.objects.filter(person_id__in=person_ids, paid_at__isnull=True).exists()
-            or CivilAffairsFine.objects.filter(person_id__in=person_ids, paid_at__isnull=True).exists())
+    return fines_unpaid(person_ids=person_ids).exists()
 
 
 def assess(*, member: FamilyMember, months: int, today: dt.date | None = None) -> Assessment:
@@ -168,8 +167,6 @@ def assess(*, member: FamilyMember, months: int, today: dt.date | None = None) -
     dep: Person = member.person
     iqama = Iqama.objects.filter(person=dep).first()
     if iqama is None:
-        from core.errors import ApplicationError
-
         raise ApplicationError("IQAMA_NOT_FOUND", _("This dependent has no iqama on record; contact the passports office."), status=409)
     quote = renewal_quote(expiry=iqama.expiry_date, months=months, late_renewal_count=iqama.late_renewal_count, today=today)
 

@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.errors import ApplicationError, NotFound
-from core.models import Person
+from registry.models import Person
 from core.services import audit_log_write
-from passports.models import FamilyMember, Iqama, IqamaRenewal, IqamaRenewalEvent, IqamaRenewalItem
+from passports.models import IqamaRenewal, IqamaRenewalEvent, IqamaRenewalItem
+from registry.models import FamilyMember, Iqama
 from passports.services.eligibility import Assessment, all_periods, assess
 from passports.services.fees import IQAMA_FEE, LATE_FINE, LEVY
 

@@ -15,7 +15,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, id_number, path, **options):
         from civil_affairs.photo.enrol import person_photo_enroll
-        from core.models import Person
+        from registry.models import Person
 
         person = Person.objects.filter(id_number=id_number).first()
         if person is None:

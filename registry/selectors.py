@@ -1,0 +1,48 @@
+"""Reads of the registry, scoped to the person who asks."""
+from dataclasses import dataclass
+import datetime as dt
+
+from django.conf import settings
+
+from core import dates
+from registry.models import FamilyMember, Fine, Iqama, NationalIdCard, Person
+
+
+@dataclass
+class DocumentStatus:
+    kind: str  # "national_id" or "iqama"
+    expiry: dt.date | None
+    days_left: int | None
+    in_renewal_window: bool
+    expired: bool
+
+
+def person_document_status(*, person: Person) -> DocumentStatus:
+    """The person's own identity document: the national ID for citizens, the iqama for residents."""
+    today = dates.today()
+    if person.is_citizen:
+        card = NationalIdCard.objects.filter(person=person, status=NationalIdCard.Status.ACTIVE).first()
+        expiry, window, kind = (card.expiry_date if card else None), settings.ID_RENEWAL_WINDOW_DAYS, "national_id"
+    else:
+        iqama = Iqama.objects.filter(person=person).first()
+        expiry, window, kind = (iqama.expiry_date if iqama else None), settings.IQAMA_RENEWAL_WINDOW_DAYS, "iqama"
+    days = (expiry - today).days if expiry else None
+    return DocumentStatus(kind, expiry, days, days is not None and days <= window, days is not None and days < 0)
+
+
+def family_list_for_head(*, head: Person):
+    """The head's dependents and companions with the documents the dashboard shows."""
+    today = dates.today()
+    members = list(FamilyMember.objects.filter(head=head).select_related("person", "person__iqama").order_by("id"))
+    for m in members:
+        iqama = getattr(m.person, "iqama", None)
+        m.days_left = (iqama.expiry_date - today).days if iqama else None
+    return members
+
+
+def fines_unpaid(*, person_ids, kinds=None):
+    """The unpaid fines of these people (all kinds, or the kinds given), oldest first."""
+    qs = Fine.objects.filter(person_id__in=person_ids, paid_at__isnull=True)
+    if kinds:
+        qs = qs.filter(kind__in=list(kinds))
+    return qs.order_by("issued_on", "id")
