@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
@@ -57,6 +58,17 @@ def on_commit_robust(fn: Callable[[], object]) -> None:
     """Run fn after the surrounding transaction commits (at once outside one). A failure is
     logged, never raised: the change it follows has already committed."""
     transaction.on_commit(fn, robust=True)
+
+
+def enqueue(task_path: str, *args) -> None:
+    """Queue a Celery task by its dotted path after commit, robustly: a broker outage is logged
+    and left to the flow's sweeper, never an error for a change that committed. Naming the task
+    by path keeps the imports one way (tasks import services, never the reverse)."""
+
+    def send():
+        import_string(task_path).delay(*args)
+
+    on_commit_robust(send)
 
 
 @dataclass(frozen=True)

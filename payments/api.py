@@ -12,39 +12,53 @@ from payments.forms import clean_card_number, clean_cvv, clean_expiry
 from payments.models import Payment
 
 
-def payment_output(payment: Payment) -> dict:
-    return {
-        "id": payment.pk,
-        "reference": payment.reference,
-        "status": payment.status,
-        "amount": f"{payment.amount:.2f}",
-        "currency": payment.currency,
-        "items": [{"code": i.code, "description": i.description, "amount": f"{i.amount:.2f}"} for i in payment.items.all()],
-        "sadad": {"biller_code": payment.biller_code, "bill_number": payment.bill_number, "due_at": payment.due_at.isoformat()},
-        "method": payment.method or None,
-        "paid_at": payment.paid_at.isoformat() if payment.paid_at else None,
-        "card_last4": payment.card_last4 or None,
-        "refunded_at": payment.refunded_at.isoformat() if payment.refunded_at else None,
-    }
+class PaymentItemSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    description = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ref_name = "PaymentItem"
+
+
+class SadadBillSerializer(serializers.Serializer):
+    biller_code = serializers.CharField()
+    bill_number = serializers.CharField()
+    due_at = serializers.DateTimeField()
+
+    class Meta:
+        ref_name = "SadadBill"
 
 
 class PaymentOutputSerializer(serializers.Serializer):
-    """For the schema: the shape payment_output returns."""
+    """The one payment shape of the API (API.md): every app that shows a payment nests this."""
 
     class Meta:
         ref_name = "Payment"
 
     id = serializers.IntegerField()
     reference = serializers.CharField()
-    status = serializers.CharField(help_text="PENDING, PAID, FAILED, EXPIRED or REFUNDED")
-    amount = serializers.CharField()
+    status = serializers.ChoiceField(choices=Payment.Status.values)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
     currency = serializers.CharField()
-    items = serializers.ListField(child=serializers.DictField())
-    sadad = serializers.DictField()
+    items = PaymentItemSerializer(many=True)
+    sadad = SadadBillSerializer(source="*")
     method = serializers.CharField(allow_null=True)
     paid_at = serializers.DateTimeField(allow_null=True)
     card_last4 = serializers.CharField(allow_null=True)
     refunded_at = serializers.DateTimeField(allow_null=True)
+
+    def to_representation(self, payment):
+        data = super().to_representation(payment)
+        # Empty strings in the model are "not yet" in the API.
+        data["method"] = data["method"] or None
+        data["card_last4"] = data["card_last4"] or None
+        return data
+
+
+def payment_output(payment: Payment) -> dict:
+    """The payment as the API renders it (stored with an Idempotency-Key for replays)."""
+    return PaymentOutputSerializer(payment).data
 
 
 class PaymentListApi(APIView):

@@ -36,6 +36,9 @@ def test_list_and_detail_shape(person, outsider, api_client_for):
     r = c.get(f"/api/v1/payments/{p.pk}/")
     assert r.status_code == 200
     body = r.json()
+    # Timestamps carry the Riyadh offset; the instant is the bill's due time.
+    assert dt.datetime.fromisoformat(body["sadad"]["due_at"]) == p.due_at and body["sadad"]["due_at"].endswith("+03:00")
+    body["sadad"]["due_at"] = p.due_at.isoformat()
     assert body == {
         "id": p.pk, "reference": p.reference, "status": "PENDING", "amount": "117.50", "currency": "SAR",
         "items": [{"code": "C0", "description": "Fee 0", "amount": "100.00"}, {"code": "C1", "description": "Fee 1", "amount": "17.50"}],
