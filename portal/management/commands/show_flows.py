@@ -18,7 +18,7 @@ class Command(BaseCommand):
             except ModuleNotFoundError as exc:
                 if exc.name != f"{config.name}.flow":
                     raise
-        for flow in sorted(set(transitions._FLOWS.values()), key=lambda f: f.name):
+        for flow in sorted({id(f): f for f in transitions._FLOWS.values()}.values(), key=lambda f: f.name):
             label = flow.model._meta.label
             self.stdout.write(f"**{flow.name}** (`{label}`, history in `{flow.history._meta.label}`)\n\n")
             self.stdout.write("| from | action → to |\n| --- | --- |\n")
