@@ -47,6 +47,9 @@ class Person(VersionedRecord):
     face_encoding = models.BinaryField(_("face encoding (encrypted)"), null=True, blank=True, editable=False)
     face_model = models.CharField(_("face model"), max_length=100, blank=True)
     fingerprint_on_file = models.BooleanField(_("fingerprints on file"), default=False)
+    # Documents on file that some residency rules ask for (sons 18+ studying, adult daughters single).
+    proof_of_study_on_file = models.BooleanField(_("proof of study on file"), default=False)
+    proof_of_single_status_on_file = models.BooleanField(_("proof of single status on file"), default=False)
     # Border control and labour office flags (residents).
     inside_kingdom = models.BooleanField(_("inside the Kingdom"), default=True)
     reported_absent = models.BooleanField(_("reported absent"), default=False)
@@ -156,6 +159,10 @@ class Iqama(VersionedRecord):
     expiry_date = models.DateField(_("expiry date"))
     late_renewal_count = models.PositiveSmallIntegerField(
         _("late renewals so far"), default=0, help_text=_("Renewals made more than the grace period after expiry.")
+    )
+    levy_paid_until = models.DateField(
+        _("dependents' levy paid until"), null=True, blank=True,
+        help_text=_("Empty: the levy is paid up to the iqama's expiry (renewals pay it with the iqama)."),
     )
 
     class Meta:
@@ -271,6 +278,7 @@ class Fine(VersionedRecord):
     class Kind(models.TextChoices):
         CIVIL_AFFAIRS = "civil_affairs", _("Civil affairs fine")
         TRAFFIC = "traffic", _("Traffic violation")
+        VISA = "visa", _("Unused exit/re-entry visa fine")
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="fines", verbose_name=_("person"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, db_index=True)
