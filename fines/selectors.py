@@ -6,11 +6,12 @@ from django.db.models import Q
 from registry.models import FamilyMember, Fine, Person
 
 # The API's item types (API.md) for each kind of registry fine.
-TYPE_OF_KIND = {Fine.Kind.CIVIL_AFFAIRS: "civil_fine", Fine.Kind.TRAFFIC: "traffic"}
+TYPE_OF_KIND = {Fine.Kind.CIVIL_AFFAIRS: "civil_fine", Fine.Kind.TRAFFIC: "traffic", Fine.Kind.VISA: "visa_fine"}
 KIND_OF_TYPE = {v: k for k, v in TYPE_OF_KIND.items()}
 LABELS = {
     Fine.Kind.CIVIL_AFFAIRS: ("غرامة أحوال مدنية", "Civil affairs fine"),
     Fine.Kind.TRAFFIC: ("مخالفة مرورية", "Traffic violation"),
+    Fine.Kind.VISA: ("غرامة عدم استخدام تأشيرة خروج وعودة", "Unused exit/re-entry visa fine"),
 }
 
 

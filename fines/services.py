@@ -10,7 +10,7 @@ from registry.models import Fine, Person
 from registry.services import FINE_SETTLES_TYPE
 
 PURPOSE = "outstanding"
-ITEM_CODE = {Fine.Kind.CIVIL_AFFAIRS: "CIVIL_FINE", Fine.Kind.TRAFFIC: "TRAFFIC_VIOLATION"}
+ITEM_CODE = {Fine.Kind.CIVIL_AFFAIRS: "CIVIL_FINE", Fine.Kind.TRAFFIC: "TRAFFIC_VIOLATION", Fine.Kind.VISA: "UNUSED_VISA_FINE"}
 
 
 def fine_line_item(*, fine: Fine, label_ar: str, label_en: str, owner: Person | None = None) -> LineItem:
