@@ -1,17 +1,25 @@
-from django.contrib import admin
+"""Family iqama renewal: the officers' review queue. Which requests can be decided is the flow's
+table (passports.flow.IQAMA_RENEWAL), never a list of statuses here."""
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-# --- Family iqama renewal: the officers' review queue -------------------------------------------
-from django.contrib import messages  # noqa: E402
-from django.shortcuts import get_object_or_404, redirect, render  # noqa: E402
-from django.urls import path, reverse  # noqa: E402
-from django.utils.html import format_html, format_html_join  # noqa: E402
-from django.utils.translation import gettext as _  # noqa: E402
-from django.utils.translation import gettext_lazy  # noqa: E402
+from core.errors import ApplicationError
+from passports import services
+from passports.flow import IQAMA_RENEWAL
+from passports.forms import DecisionForm
+from passports.models import IqamaRenewal, IqamaRenewalEvent, IqamaRenewalItem
+from passports.services.eligibility import check_from_json
 
-from core.errors import ApplicationError  # noqa: E402
-from passports.forms import DecisionForm  # noqa: E402
-from passports.models import IqamaRenewal, IqamaRenewalEvent, IqamaRenewalItem  # noqa: E402
-from passports.services.eligibility import check_from_json  # noqa: E402
+DECISIONS = {"approve": services.renewal_approve, "reject": services.renewal_reject}
+
+
+def can_decide(renewal: IqamaRenewal) -> bool:
+    return any(IQAMA_RENEWAL.can(renewal, action) for action in DECISIONS)
 
 
 def _checks_html(checks):
@@ -47,7 +55,7 @@ class IqamaRenewalEventInline(admin.TabularInline):
     model = IqamaRenewalEvent
     extra = 0
     can_delete = False
-    fields = ("at", "from_status", "to_status", "note")
+    fields = ("at", "action", "from_status", "to_status", "note", "officer")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -75,7 +83,7 @@ class IqamaRenewalAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("decision"))
     def decide_link(self, obj):
-        if obj.status != IqamaRenewal.Status.UNDER_REVIEW:
+        if not can_decide(obj):
             return "—"
         return format_html('<a class="button" href="{}">{}</a>', reverse("admin:passports_iqamarenewal_decide", args=[obj.pk]), _("Decide"))
 
@@ -83,25 +91,22 @@ class IqamaRenewalAdmin(admin.ModelAdmin):
         return [path("<int:pk>/decide/", self.admin_site.admin_view(self.decide_view), name="passports_iqamarenewal_decide")] + super().get_urls()
 
     def decide_view(self, request, pk):
-        from passports import services
-
         if not self.has_change_permission(request):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         renewal = get_object_or_404(IqamaRenewal.objects.select_related("head", "payment"), pk=pk)
         form = DecisionForm(request.POST or None, initial={"version": renewal.version})
         if request.method == "POST" and form.is_valid():
-            fn = services.renewal_approve if form.cleaned_data["decision"] == "approve" else services.renewal_reject
+            decide = DECISIONS[form.cleaned_data["decision"]]
             try:
-                fn(renewal_id=renewal.pk, officer=request.user, reason=form.cleaned_data["reason"], version=form.cleaned_data["version"])
+                decide(renewal_id=renewal.pk, officer=request.user, reason=form.cleaned_data["reason"],
+                       expected_version=form.cleaned_data["version"])
             except ApplicationError as e:
                 messages.error(request, e.message)
                 return redirect(reverse("admin:passports_iqamarenewal_decide", args=[renewal.pk]))
             messages.success(request, _("Decision recorded."))
             return redirect(reverse("admin:passports_iqamarenewal_changelist") + "?status__exact=UNDER_REVIEW")
-        items = [{"item": i, "checks": [check_from_json(c) for c in (i.checks_at_payment or i.checks_at_submit)]}
+        items = [{"item": i, "checks": [check_from_json(c) for c in i.shown_checks]}
                  for i in renewal.items.select_related("member__person", "member__person__iqama")]
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "renewal": renewal, "items": items,
-                   "form": form, "title": _("Decide on %(reference)s") % {"reference": renewal.reference}}
+                   "form": form, "can_decide": can_decide(renewal), "title": _("Decide on %(reference)s") % {"reference": renewal.reference}}
         return render(request, "passports/admin_decide.html", context)

@@ -1,4 +1,6 @@
-"""REST API of the family iqama renewal (API.md, passports section)."""
+"""REST API of the family iqama renewal (API.md, passports section). Every answer is rendered by
+an output serializer (`OutputSerializer(obj).data`), so the OpenAPI schema is the contract; the
+renewal's payment is payments' one payment shape."""
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -10,91 +12,149 @@ from passports import selectors, services
 from passports.models import IqamaRenewal
 from passports.services.eligibility import assess, check_from_json
 from passports.services.renewal import parse_months
+from payments.api import PaymentOutputSerializer
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
-def check_payload(c) -> dict:
-    return {"code": c.code, "passed": c.passed, "message": c.message, "fix": c.fix, "fix_url": c.fix_url}
+# --- shapes shared by the answers ----------------------------------------------------------
+@extend_schema_serializer(component_name="IqamaDualDate")
+class DualDateSerializer(serializers.Serializer):
+    """The API's date: {"gregorian": "2026-11-22", "hijri": "1448-06-02"} (null when there is none)."""
+
+    gregorian = serializers.DateField()
+    hijri = serializers.CharField()
+
+    def to_representation(self, instance):
+        return api_date(instance)
 
 
-def quote_payload(q) -> dict:
-    return {"items": [{"code": i.code, "amount": f"{i.amount:.2f}"} for i in q.items], "total": f"{q.total:.2f}"}
+@extend_schema_serializer(component_name="IqamaPersonName")
+class NameSerializer(serializers.Serializer):
+    ar = serializers.CharField(source="name_ar")
+    en = serializers.CharField(source="name_en")
 
 
-def payment_payload(p) -> dict | None:
-    if p is None:
-        return None
-    return {
-        "id": p.pk, "reference": p.reference, "status": p.status, "amount": f"{p.amount:.2f}", "currency": p.currency,
-        "items": [{"code": i.code, "description": i.description, "amount": f"{i.amount:.2f}"} for i in p.items.all()],
-        "sadad": {"biller_code": p.biller_code, "bill_number": p.bill_number, "due_at": p.due_at.isoformat()},
-        "method": p.method or None, "paid_at": p.paid_at.isoformat() if p.paid_at else None,
-    }
+@extend_schema_serializer(component_name="IqamaRenewalCheck")
+class CheckSerializer(serializers.Serializer):
+    """One condition (passports.services.eligibility.Check), rendered in the active language."""
+
+    code = serializers.CharField()
+    passed = serializers.BooleanField()
+    message = serializers.CharField()
+    fix = serializers.CharField()
+    fix_url = serializers.CharField()
 
 
-def renewal_payload(r: IqamaRenewal) -> dict:
-    items = []
-    for i in r.items.all():
-        person = i.member.person
-        checks = i.checks_at_payment or i.checks_at_submit
-        items.append({
-            "dependent_id": i.member_id, "iqama_number": person.id_number, "name": {"ar": person.name_ar, "en": person.name_en},
-            "months": i.months, "old_expiry": api_date(i.old_expiry), "new_expiry": api_date(i.new_expiry),
-            "iqama_expiry": api_date(person.iqama.expiry_date) if hasattr(person, "iqama") else None,
-            "fees": {"items": [{"code": c, "amount": f"{a:.2f}"} for c, a in
-                               (("DEPENDENT_LEVY", i.levy), ("IQAMA_FEE", i.iqama_fee), ("LATE_FINE", i.late_fine)) if c != "LATE_FINE" or i.late_fine],
-                     "total": f"{i.total:.2f}"},
-            "checks": [check_payload(check_from_json(c)) for c in checks],
-        })
-    return {
-        "id": r.pk, "reference": r.reference, "status": r.status, "status_display": r.get_status_display(),
-        "created_at": r.created_at.isoformat(), "items": items, "total": f"{sum(i.total for i in r.items.all()):.2f}",
-        "payment": payment_payload(r.payment),
-        "stop_reason": r.stop_reason if r.status in (IqamaRenewal.Status.UNDER_REVIEW, IqamaRenewal.Status.REJECTED) else "",
-        "decision_reason": r.decision_reason,
-        "history": [{"status": e.to_status, "at": e.at.isoformat(), "note": e.note} for e in r.events.all()],
-    }
+class StoredChecksField(serializers.ListField):
+    """Checks stored as [{"code", "passed", "params"}] on an item, rendered like live ones."""
+
+    child = CheckSerializer()
+
+    def to_representation(self, data):
+        return super().to_representation([check_from_json(c) for c in data])
 
 
+@extend_schema_serializer(component_name="IqamaFeeItem")
+class FeeItemSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    amount = serializers.DecimalField(**MONEY)
+
+
+@extend_schema_serializer(component_name="IqamaFees")
+class FeesSerializer(serializers.Serializer):
+    """A quote (passports.services.fees.Quote) or an item as billed (IqamaRenewalItem.fees): fee items and total."""
+
+    items = FeeItemSerializer(many=True)
+    total = serializers.DecimalField(**MONEY)
+
+
+@extend_schema_serializer(component_name="IqamaDependent")
+class DependentSerializer(serializers.Serializer):
+    """A FamilyMember from selectors.dependent_list_for_head (expiries annotated)."""
+
+    id = serializers.IntegerField()
+    iqama_number = serializers.CharField(source="person.id_number")
+    name = NameSerializer(source="person")
+    relation = serializers.CharField()
+    category = serializers.CharField()
+    iqama_expiry = DualDateSerializer(source="person.iqama.expiry_date", allow_null=True)
+    passport_expiry = DualDateSerializer(allow_null=True)
+    insurance_expiry = DualDateSerializer(allow_null=True)
+
+
+@extend_schema_serializer(component_name="IqamaRenewalItem")
+class RenewalItemSerializer(serializers.Serializer):
+    """One dependent of a request: the period, the expiry before and after, the fees billed, and the
+    checks (after payment when they ran, else at submit)."""
+
+    dependent_id = serializers.IntegerField(source="member_id")
+    iqama_number = serializers.CharField(source="member.person.id_number")
+    name = NameSerializer(source="member.person")
+    months = serializers.IntegerField()
+    old_expiry = DualDateSerializer()
+    new_expiry = DualDateSerializer()
+    iqama_expiry = DualDateSerializer(source="member.person.iqama.expiry_date", allow_null=True)
+    fees = FeesSerializer()
+    checks = StoredChecksField(source="shown_checks")
+
+
+@extend_schema_serializer(component_name="IqamaRenewalHistoryEntry")
+class HistorySerializer(serializers.Serializer):
+    status = serializers.CharField(source="to_status")
+    action = serializers.CharField()
+    at = serializers.DateTimeField()
+    note = serializers.CharField()
+
+
+@extend_schema_serializer(component_name="IqamaRenewal")
+class RenewalOutputSerializer(serializers.Serializer):
+    """A request as its head sees it (from selectors.renewal_get_for_head / renewal_list_for_head)."""
+
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    status = serializers.ChoiceField(choices=IqamaRenewal.Status.values)
+    status_display = serializers.CharField(source="get_status_display")
+    version = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    items = RenewalItemSerializer(many=True)
+    total = serializers.DecimalField(**MONEY)
+    payment = PaymentOutputSerializer(allow_null=True)
+    stop_reason = serializers.CharField(source="shown_stop_reason")
+    decision_reason = serializers.CharField()
+    history = HistorySerializer(many=True, source="events")
+
+
+# --- views -----------------------------------------------------------------------------------
 class DependentListApi(APIView):
     @extend_schema_serializer(component_name="IqamaDependentList")
     class OutputSerializer(serializers.Serializer):
-        dependents = serializers.ListField(child=serializers.DictField())
+        dependents = DependentSerializer(many=True)
 
     @extend_schema(responses=OutputSerializer, tags=["passports"])
     def get(self, request):
-        out = []
-        for m in selectors.dependent_list_for_head(head=request.user):
-            p = m.person
-            iqama = getattr(p, "iqama", None)
-            out.append({
-                "id": m.pk, "iqama_number": p.id_number, "name": {"ar": p.name_ar, "en": p.name_en},
-                "relation": m.relation, "category": m.category,
-                "iqama_expiry": api_date(iqama.expiry_date if iqama else None),
-                "passport_expiry": api_date(selectors.passport_expiry(m)),
-                "insurance_expiry": api_date(m.insurance_expiry),
-            })
-        return Response({"dependents": out})
+        return Response(self.OutputSerializer({"dependents": selectors.dependent_list_for_head(head=request.user)}).data)
 
 
 class QuoteApi(APIView):
     @extend_schema_serializer(component_name="IqamaRenewalQuote")
     class OutputSerializer(serializers.Serializer):
+        """An Assessment (passports.services.eligibility): every check and the quote."""
+
+        dependent_id = serializers.IntegerField(source="member.pk")
+        months = serializers.IntegerField()
         eligible = serializers.BooleanField()
-        checks = serializers.ListField(child=serializers.DictField())
-        new_expiry = serializers.DictField()
-        fees = serializers.DictField()
+        checks = CheckSerializer(many=True)
+        old_expiry = DualDateSerializer(source="quote.old_expiry")
+        new_expiry = DualDateSerializer(source="quote.new_expiry")
+        late = serializers.BooleanField(source="quote.late")
+        fees = FeesSerializer(source="quote")
 
     @extend_schema(responses=OutputSerializer, tags=["passports"])
     def get(self, request, dependent_id):
         member = selectors.dependent_get_for_head(head=request.user, dependent_id=dependent_id)
         months = parse_months(request.query_params.get("months"))
-        a = assess(member=member, months=months)
-        return Response({
-            "dependent_id": member.pk, "months": months, "eligible": a.eligible,
-            "checks": [check_payload(c) for c in a.checks],
-            "old_expiry": api_date(a.quote.old_expiry), "new_expiry": api_date(a.quote.new_expiry), "late": a.quote.late,
-            "fees": quote_payload(a.quote),
-        })
+        return Response(self.OutputSerializer(assess(member=member, months=months)).data)
 
 
 class RenewalListCreateApi(APIView):
@@ -108,29 +168,33 @@ class RenewalListCreateApi(APIView):
         items = ItemSerializer(many=True, allow_empty=False)
         idempotency_key = serializers.CharField(required=False, max_length=64, allow_blank=False)
 
-    @extend_schema(responses={200: dict}, tags=["passports"], operation_id="passports_iqama_renewals_list")
-    def get(self, request):
-        return Response({"renewals": [renewal_payload(r) for r in selectors.renewal_list_for_head(head=request.user)]})
+    @extend_schema_serializer(component_name="IqamaRenewalList")
+    class ListOutputSerializer(serializers.Serializer):
+        renewals = RenewalOutputSerializer(many=True)
 
-    @extend_schema(request=InputSerializer, responses={201: dict}, tags=["passports"])
+    @extend_schema(responses=ListOutputSerializer, tags=["passports"], operation_id="passports_iqama_renewals_list")
+    def get(self, request):
+        return Response(self.ListOutputSerializer({"renewals": selectors.renewal_list_for_head(head=request.user)}).data)
+
+    @extend_schema(request=InputSerializer, responses={201: RenewalOutputSerializer}, tags=["passports"])
     def post(self, request):
         s = self.InputSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         key = s.validated_data.get("idempotency_key") or request.headers.get("Idempotency-Key") or None
         renewal = services.renewal_submit(head=request.user, items=s.validated_data["items"], idempotency_key=key, ip=client_ip(request))
         renewal = selectors.renewal_get_for_head(head=request.user, renewal_id=renewal.pk)
-        return Response(renewal_payload(renewal), status=status.HTTP_201_CREATED)
+        return Response(RenewalOutputSerializer(renewal).data, status=status.HTTP_201_CREATED)
 
 
 class RenewalDetailApi(APIView):
-    @extend_schema(responses={200: dict}, tags=["passports"])
+    @extend_schema(responses=RenewalOutputSerializer, tags=["passports"])
     def get(self, request, pk):
-        return Response(renewal_payload(selectors.renewal_get_for_head(head=request.user, renewal_id=pk)))
+        return Response(RenewalOutputSerializer(selectors.renewal_get_for_head(head=request.user, renewal_id=pk)).data)
 
 
 class RenewalCancelApi(APIView):
-    @extend_schema(request=None, responses={200: dict}, tags=["passports"])
+    @extend_schema(request=None, responses=RenewalOutputSerializer, tags=["passports"])
     def post(self, request, pk):
-        selectors.renewal_get_for_head(head=request.user, renewal_id=pk)
-        services.renewal_cancel(renewal_id=pk, head=request.user)
-        return Response(renewal_payload(selectors.renewal_get_for_head(head=request.user, renewal_id=pk)))
+        renewal = selectors.renewal_get_for_head(head=request.user, renewal_id=pk)
+        services.renewal_cancel(renewal_id=renewal.pk, head=request.user, ip=client_ip(request))
+        return Response(RenewalOutputSerializer(selectors.renewal_get_for_head(head=request.user, renewal_id=pk)).data)

@@ -1,12 +1,25 @@
 """The family iqama renewal request, its items and history. Iqamas, passports, family links,
 insurance and medical exams are the registry's."""
+from typing import NamedTuple
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.models import StatusHistory
 from registry.models import FamilyMember, Person
 
 
 # --- Family iqama renewal (issue 5) ---------------------------------------------------------
+class BilledFee(NamedTuple):
+    code: str  # DEPENDENT_LEVY, IQAMA_FEE, LATE_FINE (API.md; passports.services.fees)
+    amount: object
+
+
+class BilledFees(NamedTuple):
+    items: list[BilledFee]
+    total: object
+
+
 class IqamaRenewal(models.Model):
     """One request by a head of family to renew the iqamas of one or several dependents,
     paid by one payment."""
@@ -18,8 +31,6 @@ class IqamaRenewal(models.Model):
         APPROVED = "APPROVED", _("Approved")
         REJECTED = "REJECTED", _("Rejected (refunded)")
         CANCELLED = "CANCELLED", _("Cancelled")
-
-    OPEN_STATUSES = (Status.AWAITING_PAYMENT, Status.PROCESSING, Status.UNDER_REVIEW)
 
     head = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="iqama_renewals", verbose_name=_("head of family"))
     reference = models.CharField(_("reference"), max_length=20, unique=True)
@@ -36,7 +47,7 @@ class IqamaRenewal(models.Model):
     processing_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    # Optimistic lock for officers: a decision names the version it was made on.
+    # Optimistic lock (core.transitions): every move bumps it; a decision names the version it was made on.
     version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
@@ -48,8 +59,14 @@ class IqamaRenewal(models.Model):
         return f"{self.reference} {self.status}"
 
     @property
-    def is_open(self) -> bool:
-        return self.status in self.OPEN_STATUSES
+    def total(self):
+        """What the request costs: the sum of its items (reads the prefetched items)."""
+        return sum((i.total for i in self.items.all()), start=0)
+
+    @property
+    def shown_stop_reason(self) -> str:
+        """Why the re-check stopped, while it matters to the head (under review, or rejected for it)."""
+        return self.stop_reason if self.status in (self.Status.UNDER_REVIEW, self.Status.REJECTED) else ""
 
 
 class IqamaRenewalItem(models.Model):
@@ -83,15 +100,25 @@ class IqamaRenewalItem(models.Model):
     def __str__(self):
         return f"{self.renewal.reference} {self.member.person.id_number} {self.months}m"
 
+    @property
+    def fees(self) -> BilledFees:
+        """The fee items this dependent was billed (no late fine when none was due) and their total."""
+        items = [BilledFee("DEPENDENT_LEVY", self.levy), BilledFee("IQAMA_FEE", self.iqama_fee)]
+        if self.late_fine:
+            items.append(BilledFee("LATE_FINE", self.late_fine))
+        return BilledFees(items, self.total)
 
-class IqamaRenewalEvent(models.Model):
-    """The history of a renewal shown to the head of family."""
+    @property
+    def shown_checks(self) -> list[dict]:
+        """The checks the head sees: after payment when they ran, else those at submit."""
+        return self.checks_at_payment or self.checks_at_submit
 
-    renewal = models.ForeignKey(IqamaRenewal, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(auto_now_add=True)
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20)
-    note = models.CharField(max_length=300, blank=True)
 
-    class Meta:
-        ordering = ["at", "id"]
+class IqamaRenewalEvent(StatusHistory):
+    """The history of a renewal (core.transitions writes it), shown to the head of family."""
+
+    renewal = models.ForeignKey(IqamaRenewal, on_delete=models.CASCADE, related_name="events", verbose_name=_("renewal"))
+
+    class Meta(StatusHistory.Meta):
+        verbose_name = _("renewal history entry")
+        verbose_name_plural = _("renewal history")

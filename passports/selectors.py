@@ -3,21 +3,24 @@ Another head's dependent or request is NOT_FOUND (404), never 403."""
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Max, Prefetch
+from django.db.models import Max, OuterRef, Prefetch, Subquery
 
 from core import dates
 from core.errors import NotFound
-from registry.models import Person
+from passports.flow import IQAMA_RENEWAL
 from passports.models import IqamaRenewal, IqamaRenewalItem
-from registry.models import FamilyMember, Passport
 from passports.services.eligibility import Assessment, allowed_periods, assess
+from registry.models import FamilyMember, Passport, Person
 
 
 def dependent_list_for_head(*, head: Person):
+    """The head's dependents with their iqama, and `passport_expiry` (the current passport) and
+    `insurance_expiry` (the latest policy) annotated."""
+    current_passport = Passport.objects.filter(person=OuterRef("person"), current=True).order_by("-expiry_date")
     return (FamilyMember.objects.filter(head=head)
             .select_related("person", "person__iqama")
-            .prefetch_related(Prefetch("person__passports", queryset=Passport.objects.filter(current=True)))
-            .annotate(insurance_expiry=Max("person__insurances__expiry_date"))
+            .annotate(insurance_expiry=Max("person__insurances__expiry_date"),
+                      passport_expiry=Subquery(current_passport.values("expiry_date")[:1]))
             .order_by("id"))
 
 
@@ -26,11 +29,6 @@ def dependent_get_for_head(*, head: Person, dependent_id) -> FamilyMember:
         return dependent_list_for_head(head=head).get(pk=int(dependent_id))
     except (FamilyMember.DoesNotExist, ValueError, TypeError):
         raise NotFound()
-
-
-def passport_expiry(member: FamilyMember):
-    ps = list(member.person.passports.all())
-    return max((p.expiry_date for p in ps if p.current), default=None)
 
 
 @dataclass
@@ -65,14 +63,14 @@ def family_overview_for_head(*, head: Person) -> list[FamilyRow]:
             badge = "DUE"
         else:
             badge = "VALID"
-        rows.append(FamilyRow(m, iqama.expiry_date if iqama else None, passport_expiry(m), m.insurance_expiry, badge, a, periods))
+        rows.append(FamilyRow(m, iqama.expiry_date if iqama else None, m.passport_expiry, m.insurance_expiry, badge, a, periods))
     return rows
 
 
 def _renewals():
     return IqamaRenewal.objects.select_related("payment", "head").prefetch_related(
         Prefetch("items", queryset=IqamaRenewalItem.objects.select_related("member__person", "member__person__iqama")),
-        "events",
+        "events", "payment__items",
     )
 
 
@@ -92,4 +90,5 @@ def renewal_for_payment(*, payment_id: int) -> IqamaRenewal | None:
 
 
 def renewal_review_queue():
-    return _renewals().filter(status=IqamaRenewal.Status.UNDER_REVIEW).order_by("updated_at")
+    """What officers decide: every request the table lets an officer approve or reject."""
+    return _renewals().filter(status__in=IQAMA_RENEWAL.statuses_allowing("approve")).order_by("updated_at")

@@ -17,6 +17,7 @@ from core.api import client_ip
 from core.auth import person_required
 from core.errors import ApplicationError, NotFound
 from passports import selectors, services
+from passports.flow import IQAMA_RENEWAL
 from passports.forms import RenewalConfirmForm
 from passports.models import IqamaRenewal
 from passports.services.eligibility import allowed_periods, assess, check_from_json
@@ -123,8 +124,9 @@ def quote(request):
 @person_required
 def detail(request, pk):
     renewal = _renewal_or_404(request, pk)
+    payable = IQAMA_RENEWAL.can(renewal, "pay")
     checkout_url = ""
-    if renewal.payment_id and renewal.status == IqamaRenewal.Status.AWAITING_PAYMENT:
+    if renewal.payment_id and payable:
         try:
             checkout_url = reverse("payments:checkout", kwargs={"pk": renewal.payment_id})
         except NoReverseMatch:
@@ -133,11 +135,11 @@ def detail(request, pk):
     for i in renewal.items.all():
         items.append({"item": i, "person": i.member.person, "iqama": getattr(i.member.person, "iqama", None),
                       "checks": [check_from_json(c) for c in (i.checks_at_payment or [])]})
-    step = 3 if renewal.status == IqamaRenewal.Status.AWAITING_PAYMENT else 4
     return render(request, "passports/detail.html", {
-        "renewal": renewal, "items": items, "checkout_url": checkout_url, "steps": _steps(step),
-        "total": sum((i.total for i in renewal.items.all()), start=0),
-        "refresh": renewal.status == IqamaRenewal.Status.PROCESSING,
+        "renewal": renewal, "items": items, "checkout_url": checkout_url, "steps": _steps(3 if payable else 4),
+        "total": renewal.total,
+        # The re-check runs in a worker: the page refreshes until it has moved the request on.
+        "refresh": IQAMA_RENEWAL.can(renewal, "auto_approve"),
     })
 
 
@@ -146,7 +148,7 @@ def detail(request, pk):
 def cancel(request, pk):
     renewal = _renewal_or_404(request, pk)
     try:
-        services.renewal_cancel(renewal_id=renewal.pk, head=request.person)
+        services.renewal_cancel(renewal_id=renewal.pk, head=request.person, ip=client_ip(request))
         messages.info(request, _("The request was cancelled."))
     except ApplicationError as e:
         messages.error(request, e.message)

@@ -293,7 +293,7 @@ def test_change_after_quote_sends_to_review_then_officer_rejects_and_refunds(fam
         renewal_reject(renewal_id=r.pk, officer=admin_user, reason="  ")
     assert e.value.code == "REASON_REQUIRED"
     with django_capture_on_commit_callbacks(execute=True):
-        renewal_reject(renewal_id=r.pk, officer=admin_user, reason="No insurance", version=r.version)
+        renewal_reject(renewal_id=r.pk, officer=admin_user, reason="No insurance", expected_version=r.version)
     r.refresh_from_db()
     assert r.status == "REJECTED" and r.decided_by == admin_user
     assert Payment.objects.get(pk=r.payment_id).status == "REFUNDED"
@@ -311,11 +311,11 @@ def test_fee_change_after_quote_goes_to_review_and_officer_approves_with_version
     assert r.status == "UNDER_REVIEW" and "FEES_CHANGED(2725.00→3225.00)" in r.stop_reason
     stale = r.version - 1
     with pytest.raises(Exception) as e:
-        renewal_approve(renewal_id=r.pk, officer=admin_user, reason="ok", version=stale)
+        renewal_approve(renewal_id=r.pk, officer=admin_user, reason="ok", expected_version=stale)
     assert e.value.code == "STALE_VERSION"
     r.refresh_from_db()
     assert r.status == "UNDER_REVIEW"
-    renewal_approve(renewal_id=r.pk, officer=admin_user, reason="Fine waived by officer", version=r.version)
+    renewal_approve(renewal_id=r.pk, officer=admin_user, reason="Fine waived by officer", expected_version=r.version)
     r.refresh_from_db()
     assert r.status == "APPROVED"
     iq = Iqama.objects.get(person=m["wife_ok"].person)
