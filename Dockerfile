@@ -7,14 +7,23 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends gettext fonts-noto-core libgomp1 \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-COPY requirements.txt requirements-face.txt ./
-RUN pip install --upgrade pip "setuptools<81" wheel \
-    && pip install -r requirements.txt \
-    && pip install --no-deps -r requirements-face.txt
+# The runtime dependencies and the `face` group only (no test or dev tools), exactly as locked
+# in uv.lock: uv exports them with their hashes, pip refuses any file whose hash differs.
+# --no-deps: the lock is complete, and face_recognition's `dlib` (a source build) is provided
+# by the locked dlib-bin wheel. uv is used for the export only and is not kept in the image.
+ARG UV_VERSION=0.13.9
+COPY pyproject.toml uv.lock ./
+RUN pip install "uv==${UV_VERSION}" \
+    && uv export --frozen --no-default-groups --group face --no-emit-project --no-header -o /tmp/requirements.lock \
+    && pip uninstall -y uv \
+    && pip install --require-hashes --no-deps -r /tmp/requirements.lock \
+    && rm /tmp/requirements.lock
 COPY . .
 # Build-time only values so collectstatic/compilemessages can import the settings.
-RUN SECRET_KEY=build-only SADAD_WEBHOOK_SECRET=build-only python manage.py compilemessages --ignore=.venv -v 0 \
-    && SECRET_KEY=build-only SADAD_WEBHOOK_SECRET=build-only python manage.py collectstatic --noinput -v 0
+RUN export SECRET_KEY=build-only SADAD_WEBHOOK_SECRET=build-only \
+        BIOMETRIC_KEYS="$(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
+    && python manage.py compilemessages --ignore=.venv -v 0 \
+    && python manage.py collectstatic --noinput -v 0
 RUN useradd --create-home --uid 1000 absher && mkdir -p /data/private /data/media && chown -R absher /data
 USER absher
 ENV PRIVATE_MEDIA_ROOT=/data/private MEDIA_ROOT=/data/media

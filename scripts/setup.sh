@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything a fresh clone needs, idempotent and quick when already done:
 # system packages (Chromium for browser tests, gettext for translations, Arabic fonts),
-# the virtualenv with the pinned packages, and compiled translations.
+# the virtualenv with every dependency group of uv.lock (runtime, face, test, dev; hashes
+# checked), and compiled translations. How to add a dependency: docs/tooling.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,16 +17,24 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
+# uv, pinned, installed with pip next to (not inside) the environment it manages.
+UV_VERSION=0.13.9
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
-stamp=.venv/.requirements.sha
-want=$(cat requirements.txt requirements-face.txt | sha256sum | cut -d' ' -f1)
+UV=.venv/.tools/uv-$UV_VERSION/bin/uv
+if [ ! -x "$UV" ]; then
+  echo "setup: installing uv $UV_VERSION"
+  "$PY" -m pip install -q --disable-pip-version-check --root-user-action=ignore --target ".venv/.tools/uv-$UV_VERSION" "uv==$UV_VERSION"
+fi
+
+# Re-sync only when the lock, the project file or uv changed (the stamp holds their hash).
+stamp=.venv/.lock.sha256
+want=$(cat uv.lock pyproject.toml <(echo "uv $UV_VERSION") | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "setup: installing Python packages"
-  .venv/bin/pip install -q --upgrade pip "setuptools<81" wheel
-  .venv/bin/pip install -q -r requirements.txt
-  # face_recognition wants to build dlib from source; dlib-bin (in requirements.txt) provides it.
-  .venv/bin/pip install -q --no-deps -r requirements-face.txt
+  echo "setup: installing Python packages from uv.lock"
+  # --locked: fail if uv.lock no longer matches pyproject.toml (run `uv lock`, see docs/tooling.md).
+  UV_PROJECT_ENVIRONMENT=.venv UV_PYTHON_DOWNLOADS=never UV_LINK_MODE=copy \
+    "$UV" sync --locked --all-groups --python .venv/bin/python --quiet
   echo "$want" > "$stamp"
 fi
 

@@ -60,7 +60,10 @@ def test_compose_file_has_every_service_with_its_command():
     assert services["redis"]["image"].startswith("redis:")
     assert "pg_isready" in " ".join(services["postgres"]["healthcheck"]["test"])
     dockerfile = (ROOT / "Dockerfile").read_text()
-    assert "requirements-face.txt" in dockerfile and "--no-deps" in dockerfile
+    # The image installs the runtime and face groups from uv.lock with hashes; --no-deps keeps
+    # face_recognition from building dlib (the locked dlib-bin wheel provides it).
+    assert "uv.lock" in dockerfile and "--require-hashes" in dockerfile and "--no-deps" in dockerfile
+    assert "--group face" in dockerfile and "--no-default-groups" in dockerfile
 
 
 def test_celery_is_configured_for_reliability():
