@@ -1,20 +1,24 @@
-from django.contrib import admin
+"""The officers' review queue for ID renewals. Decisions go through the review page (services
+with an optimistic version); what a request may do next is asked of the flow's table."""
+import datetime as dt
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from civil_affairs import services
+from civil_affairs.flow import ID_RENEWAL, card_next_action
+from civil_affairs.forms import ReviewDecisionForm
+from civil_affairs.models import IdRenewal, IdRenewalEvent
+from core.errors import ApplicationError
 
 PERSON_SEARCH = ("person__id_number", "person__name_ar", "person__name_en")
-
-# --- the officers' review queue for ID renewals ------------------------------------------------
-import datetime as dt  # noqa: E402
-
-from django.contrib import messages  # noqa: E402
-from django.core.exceptions import PermissionDenied  # noqa: E402
-from django.shortcuts import get_object_or_404, redirect  # noqa: E402
-from django.template.response import TemplateResponse  # noqa: E402
-from django.urls import path, reverse  # noqa: E402
-from django.utils import timezone  # noqa: E402
-from django.utils.translation import gettext  # noqa: E402
-from django.utils.translation import gettext_lazy as _  # noqa: E402
-
-from civil_affairs.models import IdRenewal, IdRenewalEvent  # noqa: E402
 
 
 class AgeFilter(admin.SimpleListFilter):
@@ -41,7 +45,7 @@ class IdRenewalEventInline(admin.TabularInline):
     model = IdRenewalEvent
     extra = 0
     can_delete = False
-    readonly_fields = ("status", "at", "note")
+    fields = readonly_fields = ("at", "action", "from_status", "to_status", "note", "officer")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -65,8 +69,6 @@ class IdRenewalAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("review"))
     def review_link(self, obj):
-        from django.utils.html import format_html
-
         return format_html('<a class="button" href="{}">{}</a>', reverse("admin:civil_affairs_idrenewal_review", args=[obj.pk]), gettext("Review and decide"))
 
     def has_delete_permission(self, request, obj=None):
@@ -88,10 +90,6 @@ class IdRenewalAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def review_view(self, request, pk):
-        from civil_affairs import services
-        from civil_affairs.forms import ReviewDecisionForm
-        from core.errors import ApplicationError
-
         renewal = get_object_or_404(IdRenewal.objects.select_related("person", "payment", "new_card"), pk=pk)
         if not self.has_view_permission(request, renewal):
             raise PermissionDenied
@@ -124,8 +122,8 @@ class IdRenewalAdmin(admin.ModelAdmin):
             renewal=renewal, person=person, form=form, opts=self.model._meta,
             reasons=[{"code": r.get("code"), "message": services.reason_message(r.get("code", ""), r.get("message", ""))} for r in renewal.check_reasons],
             metrics=sorted((renewal.check_metrics or {}).items()),
-            can_decide=renewal.status == IdRenewal.Status.UNDER_REVIEW and self.has_change_permission(request, renewal),
-            can_advance=renewal.status in ("APPROVED", "PRINTING", "OUT_FOR_DELIVERY", "READY_FOR_PICKUP") and self.has_change_permission(request, renewal),
+            can_decide=ID_RENEWAL.can(renewal, "approve") and self.has_change_permission(request, renewal),
+            can_advance=card_next_action(renewal) is not None and self.has_change_permission(request, renewal),
             has_photo_on_file=bool(person.photo),
         )
         return TemplateResponse(request, "civil_affairs/admin/review.html", context, status=400 if form.errors else 200)

@@ -1,14 +1,14 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from payments import hooks
+
 
 class CivilAffairsConfig(AppConfig):
     name = "civil_affairs"
     verbose_name = _("Civil affairs")
 
     def ready(self):
-        from payments import hooks
-
         hooks.register(
             "id_renewal",
             on_paid="civil_affairs.services.renewal_on_paid",

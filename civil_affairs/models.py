@@ -4,7 +4,17 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.models import StatusHistory
 from registry.models import NationalIdCard, Office, Person
+
+# Statuses in which a request is still "in progress" (it blocks a second one) and the final ones.
+# The partial unique constraint below needs them when the model is built; civil_affairs.flow
+# checks at import that they are exactly the statuses with and without a move in ID_RENEWAL.
+OPEN_STATUSES = (
+    "PHOTO_CHECK", "AWAITING_DELIVERY_CHOICE", "AWAITING_PAYMENT", "IN_PROCESS", "UNDER_REVIEW",
+    "APPROVED", "PRINTING", "OUT_FOR_DELIVERY", "READY_FOR_PICKUP",
+)
+FINAL_STATUSES = ("PHOTO_REJECTED", "DELIVERED", "COLLECTED", "REJECTED", "CANCELLED")
 
 
 class IdRenewal(models.Model):
@@ -35,12 +45,8 @@ class IdRenewal(models.Model):
         POST = "POST", _("Postal delivery")
         PICKUP = "PICKUP", _("Pickup at an office")
 
-    # Statuses in which a request is still "in progress" (blocks a second one).
-    OPEN_STATUSES = (
-        "PHOTO_CHECK", "AWAITING_DELIVERY_CHOICE", "AWAITING_PAYMENT", "IN_PROCESS", "UNDER_REVIEW",
-        "APPROVED", "PRINTING", "OUT_FOR_DELIVERY", "READY_FOR_PICKUP",
-    )
-    FINAL_STATUSES = ("PHOTO_REJECTED", "DELIVERED", "COLLECTED", "REJECTED", "CANCELLED")
+    OPEN_STATUSES = OPEN_STATUSES
+    FINAL_STATUSES = FINAL_STATUSES
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="id_renewals", verbose_name=_("person"))
     reference = models.CharField(_("reference"), max_length=20, unique=True)
@@ -87,9 +93,7 @@ class IdRenewal(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["person"], condition=models.Q(status__in=[
-                    "PHOTO_CHECK", "AWAITING_DELIVERY_CHOICE", "AWAITING_PAYMENT", "IN_PROCESS", "UNDER_REVIEW",
-                    "APPROVED", "PRINTING", "OUT_FOR_DELIVERY", "READY_FOR_PICKUP"]),
+                fields=["person"], condition=models.Q(status__in=list(OPEN_STATUSES)),
                 name="one_open_id_renewal_per_person",
             ),
         ]
@@ -102,14 +106,20 @@ class IdRenewal(models.Model):
         return self.status in self.OPEN_STATUSES
 
 
-class IdRenewalEvent(models.Model):
-    """The request's history as the person sees it: one row per status reached."""
+class IdRenewalEvent(StatusHistory):
+    """The request's history (core.models.StatusHistory, written by core.transitions): one row
+    when it is created and one per move; the person sees each status reached."""
 
     renewal = models.ForeignKey(IdRenewal, on_delete=models.CASCADE, related_name="events")
-    status = models.CharField(max_length=30, choices=IdRenewal.Status.choices)
-    at = models.DateTimeField(default=timezone.now)
-    note = models.CharField(max_length=500, blank=True)
 
-    class Meta:
-        ordering = ["at", "id"]
-        constraints = [models.UniqueConstraint(fields=["renewal", "status"], name="one_event_per_renewal_status")]
+    class Meta(StatusHistory.Meta):
+        verbose_name = _("ID renewal event")
+        verbose_name_plural = _("ID renewal events")
+
+    @property
+    def status_display(self) -> str:
+        """The status reached, in the active language."""
+        try:
+            return str(IdRenewal.Status(self.to_status).label)
+        except ValueError:
+            return self.to_status

@@ -8,9 +8,8 @@ from django.utils.translation import gettext as _
 
 from core import dates
 from core.errors import NotFound
-from registry.models import NationalAddress, Person
 from civil_affairs.models import IdRenewal
-from registry.models import Fine, NationalIdCard, Office
+from registry.models import Fine, NationalAddress, NationalIdCard, Office, Person
 from registry.selectors import fines_unpaid
 
 
@@ -80,7 +79,7 @@ def renewal_get_for_person(*, person: Person, renewal_id) -> IdRenewal:
     renewal = (
         IdRenewal.objects.filter(pk=pk, person=person)
         .select_related("payment", "address", "office", "new_card")
-        .prefetch_related("events")
+        .prefetch_related("events", "payment__items")
         .first()
     )
     if renewal is None:

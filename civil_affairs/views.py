@@ -4,23 +4,25 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from civil_affairs import selectors, services
+from civil_affairs.api import renewal_output
+from civil_affairs.flow import ID_RENEWAL, status_tone
+from civil_affairs.forms import DeliveryForm, PhotoUploadForm
+from civil_affairs.models import IdRenewal
 from core.api import client_ip
 from core.auth import person_required
 from core.errors import ApplicationError, NotFound
-from civil_affairs import selectors, services
-from civil_affairs.api import renewal_payload
-from civil_affairs.forms import DeliveryForm, PhotoUploadForm
-from civil_affairs.models import IdRenewal
 
 S = IdRenewal.Status
+
+
 def _steps(renewal: IdRenewal | None):
     """The stepper: (label, state) with state done/current/''."""
-    from django.utils.translation import gettext
-
     labels = [gettext("Eligibility"), gettext("Photo"), gettext("Photo check"), gettext("Delivery"), gettext("Payment"), gettext("Tracking")]
     if renewal is None:
         current = 1
@@ -70,20 +72,22 @@ def detail(request, pk):
     person = request.person
     renewal = selectors.renewal_get_for_person(person=person, renewal_id=pk)
     form = None
-    if renewal.status == S.AWAITING_DELIVERY_CHOICE:
+    if ID_RENEWAL.can(renewal, "choose_delivery"):
         form = DeliveryForm(addresses=selectors.address_list_for_person(person=person), offices=selectors.office_list())
     return render(request, "civil_affairs/detail.html", _detail_context(renewal, form))
 
 
 def _detail_context(renewal, form):
     person = renewal.person
-    data = renewal_payload(renewal)
+    data = renewal_output(renewal)
     return {
-        "renewal": renewal, "data": data, "form": form, "steps": _steps(renewal),
+        "renewal": renewal, "data": data, "form": form, "steps": _steps(renewal), "tone": status_tone(renewal.status),
         "addresses": selectors.address_list_for_person(person=person),
         "undeliverable": [a for a in selectors.address_list_for_person(person=person) if not a.deliverable],
         "payment": renewal.payment,
-        "live": renewal.status in (S.PHOTO_CHECK, S.IN_PROCESS, S.AWAITING_PAYMENT),
+        # Poll while a machine or the bank moves the request next (the photo check, the
+        # automatic decision, the payment).
+        "live": any(ID_RENEWAL.can(renewal, a) for a in ("photo_passed", "auto_approve", "pay")),
         "delivery_fee": settings.ID_DELIVERY_FEE,
     }
 
@@ -105,7 +109,7 @@ def delivery(request, pk):
         else:
             return redirect("civil_affairs:detail", pk=renewal.pk)
     renewal = selectors.renewal_get_for_person(person=person, renewal_id=pk)
-    if renewal.status != S.AWAITING_DELIVERY_CHOICE:
+    if not ID_RENEWAL.can(renewal, "choose_delivery"):
         messages.error(request, _("This request cannot do that in its current status (%(status)s).") % {"status": renewal.get_status_display()})
         return redirect("civil_affairs:detail", pk=renewal.pk)
     return render(request, "civil_affairs/detail.html", _detail_context(renewal, form), status=400)
@@ -130,7 +134,7 @@ def cancel(request, pk):
 def status_json(request, pk):
     """What the page polls while the check (or the processing) runs."""
     renewal = selectors.renewal_get_for_person(person=request.person, renewal_id=pk)
-    return JsonResponse(renewal_payload(renewal))
+    return JsonResponse(renewal_output(renewal))
 
 
 def _image(data: bytes | None):

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from civil_affairs import services
+from civil_affairs.services import photo_check as photo_check_services
 from civil_affairs.models import IdRenewal, IdRenewalEvent
 from registry.models import NationalIdCard
 from core import dates
@@ -203,7 +204,7 @@ def test_mismatch_rejected_and_no_photo_on_file_goes_on(api_client_for, due, dja
         body = c.post(f"/api/v1/civil-affairs/id-renewals/{renewal.pk}/delivery/", {"method": "PICKUP", "office_id": office.pk}, format="json").json()
     assert body["status"] == "IN_PROCESS" and body["payment"] is None  # nothing to pay for a pickup in time
     assert IdRenewal.objects.get(pk=renewal.pk).status == "UNDER_REVIEW"
-    assert IdRenewalEvent.objects.get(renewal=renewal, status="UNDER_REVIEW").note == "FACE_MATCH_NONE"
+    assert IdRenewalEvent.objects.get(renewal=renewal, to_status="UNDER_REVIEW").note == "FACE_MATCH_NONE"
 
 
 def test_invalid_image_400(api_client_for, due):
@@ -236,7 +237,7 @@ def test_check_run_twice_decides_once(api_client_for, due, django_capture_on_com
     with django_capture_on_commit_callbacks(execute=False):
         r = upload(api_client_for(due))
     pk = r.json()["id"]
-    real = services.photo_check
+    real = photo_check_services.photo_engine_check
     inner = []
 
     def racing_check(**kw):
@@ -245,7 +246,7 @@ def test_check_run_twice_decides_once(api_client_for, due, django_capture_on_com
             inner[0] = services.renewal_photo_check(renewal_id=pk)  # the other worker, to the end
         return real(**kw)
 
-    monkeypatch.setattr(services, "photo_check", racing_check)
+    monkeypatch.setattr(photo_check_services, "photo_engine_check", racing_check)
     assert services.renewal_photo_check(renewal_id=pk) == "already_decided"
     assert inner == ["applied"]
     assert services.renewal_photo_check(renewal_id=pk) == "not_claimed"
@@ -253,7 +254,7 @@ def test_check_run_twice_decides_once(api_client_for, due, django_capture_on_com
     assert renewal.status == "AWAITING_DELIVERY_CHOICE"
     assert renewal.check_attempts == 2
     assert IdRenewalEvent.objects.filter(renewal=renewal).count() == 2
-    assert AuditLog.objects.filter(action="id_renewal.status", object_id=str(pk), to_status="AWAITING_DELIVERY_CHOICE").count() == 1
+    assert AuditLog.objects.filter(action="id_renewal.awaiting_delivery_choice", object_id=str(pk), to_status="AWAITING_DELIVERY_CHOICE").count() == 1
 
 
 def test_poison_image_gives_up_after_max_tries(api_client_for, due, django_capture_on_commit_callbacks, monkeypatch, settings):
@@ -263,7 +264,7 @@ def test_poison_image_gives_up_after_max_tries(api_client_for, due, django_captu
     def crash(**kw):
         raise RuntimeError("worker died decoding this image")
 
-    monkeypatch.setattr(services, "photo_check", crash)
+    monkeypatch.setattr(photo_check_services, "photo_engine_check", crash)
     for _ in range(settings.ID_PHOTO_CHECK_MAX_TRIES):
         with pytest.raises(RuntimeError):
             services.renewal_photo_check(renewal_id=pk)
@@ -424,12 +425,12 @@ def test_review_then_officer_approves_with_version(api_client_for, due, django_c
     stale = renewal.version - 1
     with pytest.raises(services.ApplicationError) as exc:
         services.renewal_approve(renewal_id=renewal.pk, officer=admin_user, expected_version=stale)
-    assert exc.value.code == "VERSION_CONFLICT"
+    assert exc.value.code == "STALE_VERSION" and exc.value.status == 409
     assert IdRenewal.objects.get(pk=renewal.pk).status == "UNDER_REVIEW"
     services.renewal_approve(renewal_id=renewal.pk, officer=admin_user, expected_version=renewal.version)
     renewal.refresh_from_db()
     assert renewal.status == "APPROVED" and renewal.decided_by == admin_user
-    assert AuditLog.objects.filter(action="id_renewal.status", object_id=str(renewal.pk), to_status="APPROVED", officer=admin_user).count() == 1
+    assert AuditLog.objects.filter(action="id_renewal.approved", object_id=str(renewal.pk), to_status="APPROVED", officer=admin_user).count() == 1
 
 
 def test_officer_rejects_reason_shown_and_refunded(api_client_for, web_client_for, due, django_capture_on_commit_callbacks, settings, admin_user):
@@ -576,11 +577,11 @@ def test_admin_two_officers_cannot_overwrite(admin_client, django_user_model, cl
     admin_client.cookies["absher_lang"] = "en"
     r = admin_client.post(url, {"decision": "approve", "reason": "", "version": seen})
     assert r.status_code == 400
-    assert "Another officer changed this request" in r.content.decode()
+    assert "Someone else changed this request" in r.content.decode()
     after = IdRenewal.objects.get(pk=under_review.pk)
     assert (after.status, after.version, after.decided_by_id) == ("REJECTED", renewal.version, other.pk)
     assert not NationalIdCard.objects.filter(person=renewal.person, status="ACTIVE", version__gt=1).exists()
-    decisions = AuditLog.objects.filter(action="id_renewal.status", object_id=str(renewal.pk), officer__isnull=False)
+    decisions = AuditLog.objects.filter(action__startswith="id_renewal.", object_id=str(renewal.pk), officer__isnull=False)
     assert list(decisions.values_list("to_status", "officer__username")) == [("REJECTED", "officer2")]
 
 

@@ -54,8 +54,8 @@ def test_real_worker_upload_to_approved_and_check_decides_once(celery_worker, fa
     log = _worker_log(celery_worker)
     results = sorted(re.findall(r"photo_check_renewal_task\[[^\]]+\] succeeded in [\d.]+s: '(\w+)'", log))
     assert results in (["applied", "not_claimed"], ["already_decided", "applied"]), results
-    assert AuditLog.objects.filter(action="id_renewal.status", object_id=str(pk), to_status="AWAITING_DELIVERY_CHOICE").count() == 1
-    assert IdRenewalEvent.objects.filter(renewal_id=pk, status="AWAITING_DELIVERY_CHOICE").count() == 1
+    assert AuditLog.objects.filter(action="id_renewal.awaiting_delivery_choice", object_id=str(pk), to_status="AWAITING_DELIVERY_CHOICE").count() == 1
+    assert IdRenewalEvent.objects.filter(renewal_id=pk, to_status="AWAITING_DELIVERY_CHOICE").count() == 1
     assert "civil_affairs.tasks.photo_check_renewal_task" in log
 
     body = c.post(f"/api/v1/civil-affairs/id-renewals/{pk}/delivery/", {"method": "POST", "address_id": address.pk}, format="json").json()
@@ -69,6 +69,6 @@ def test_real_worker_upload_to_approved_and_check_decides_once(celery_worker, fa
     assert renewal.new_card_id == card.pk
     assert card.expiry_date == dates.add_months(dates.today(), 12 * settings.ID_CARD_VALIDITY_YEARS)
     assert NationalIdCard.objects.filter(person=person, status="REPLACED").count() == 1
-    assert list(IdRenewalEvent.objects.filter(renewal_id=pk).values_list("status", flat=True)) == [
+    assert list(IdRenewalEvent.objects.filter(renewal_id=pk).values_list("to_status", flat=True)) == [
         "PHOTO_CHECK", "AWAITING_DELIVERY_CHOICE", "AWAITING_PAYMENT", "IN_PROCESS", "APPROVED"]
     assert Notification.objects.filter(person=person, event_key=f"id_renewal:{pk}:APPROVED").count() == 1

@@ -3,7 +3,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from civil_affairs.photo.enrol import person_photo_enroll
 from core.errors import ApplicationError
+from registry.models import Person
 
 
 class Command(BaseCommand):
@@ -14,9 +16,6 @@ class Command(BaseCommand):
         parser.add_argument("path")
 
     def handle(self, *args, id_number, path, **options):
-        from civil_affairs.photo.enrol import person_photo_enroll
-        from registry.models import Person
-
         person = Person.objects.filter(id_number=id_number).first()
         if person is None:
             raise CommandError(f"No person with ID number {id_number}.")
