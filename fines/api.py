@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from core.api import IsPerson
 from fines import selectors, services
-from payments.api import PaymentOutputSerializer, payment_output
+from payments.api import PaymentOutputSerializer
 from payments.selectors import payment_get_for_person
 
 
@@ -78,4 +78,4 @@ class OutstandingApi(APIView):
         data.is_valid(raise_exception=True)
         payment = services.outstanding_payment_create(person=request.user, selection=[(i["type"], i["id"]) for i in data.validated_data["items"]])
         payment = payment_get_for_person(person=request.user, payment_id=payment.pk)
-        return Response(payment_output(payment), status=201)
+        return Response(PaymentOutputSerializer(payment).data, status=201)

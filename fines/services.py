@@ -45,4 +45,4 @@ def outstanding_on_paid(*, payment_id: int) -> None:
     # Payments has already marked the fines the payment carries as paid (registry.fines_mark_paid,
     # run by the hand-over before this hook): nothing more to follow but the receipt.
     payment = Payment.objects.get(pk=payment_id)
-    payment_event_add(payment=payment, kind="settled", data={"purpose": PURPOSE})
+    payment_event_add(payment=payment, action="settled", data={"purpose": PURPOSE})

@@ -17,11 +17,14 @@ class NotificationListApi(APIView):
             title = serializers.CharField()
             body = serializers.CharField()
             created_at = serializers.DateTimeField()
-            read = serializers.BooleanField()
+            read = serializers.SerializerMethodField()
             link = serializers.CharField()
 
             class Meta:
                 ref_name = "NotificationItem"
+
+            def get_read(self, n) -> bool:
+                return n.read_at is not None
 
         notifications = ItemSerializer(many=True)
         unread = serializers.IntegerField()
@@ -31,12 +34,10 @@ class NotificationListApi(APIView):
 
     @extend_schema(responses=OutputSerializer)
     def get(self, request):
-        items = [
-            {"id": n.pk, "kind": n.kind, "title": n.title, "body": n.body, "created_at": n.created_at,
-             "read": n.read_at is not None, "link": n.link}
-            for n in selectors.notification_list_for_person(person=request.user)
-        ]
-        return Response(self.OutputSerializer({"notifications": items, "unread": selectors.notification_unread_count(person=request.user)}).data)
+        return Response(self.OutputSerializer({
+            "notifications": selectors.notification_list_for_person(person=request.user),
+            "unread": selectors.notification_unread_count(person=request.user),
+        }).data)
 
 
 class NotificationReadApi(APIView):

@@ -12,9 +12,10 @@ from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from registry.models import Person
+from core.transitions import enqueue
 from notifications.models import Delivery, Notification
 from notifications.sms import TransientSmsError, get_sms_backend
+from registry.models import Person
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ def _render_both(text, context):
 
 def notification_send(*, person: Person, kind: str, event_key: str, title, body, context: dict | None = None, link: str = "") -> Notification:
     """Put a notification in the person's inbox once per event (idempotent on event_key) and
-    queue its SMS and email after commit. `title` and `body` are gettext_lazy strings,
+    queue its SMS and email after commit (robustly: a broker outage is left to the sweeper). `title` and `body` are gettext_lazy strings,
     rendered in Arabic and English."""
     t = _render_both(title, context or {})
     b = _render_both(body, context or {})
@@ -47,10 +48,8 @@ def notification_send(*, person: Person, kind: str, event_key: str, title, body,
             deliveries = _deliveries_create(n, person)
     except IntegrityError:
         return Notification.objects.get(person=person, event_key=event_key)
-    from notifications.tasks import notification_deliver_task
-
     for d in deliveries:
-        transaction.on_commit(lambda pk=d.pk: notification_deliver_task.delay(pk))
+        enqueue("notifications.tasks.notification_deliver_task", d.pk)
     return n
 
 
@@ -120,13 +119,11 @@ def notification_delivery_sweep() -> int:
     """Re-queue deliveries a lost broker message or a dead worker left behind: PENDING for too
     long, or SENDING claimed long ago (back to PENDING first). The SMS gateway deduplicates on
     the idempotency key; an email may go twice in that rare crash case."""
-    from notifications.tasks import notification_deliver_task
-
     cutoff = timezone.now() - dt.timedelta(seconds=settings.NOTIFICATION_SWEEP_AFTER_SECONDS)
     Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lt=cutoff).update(status=Delivery.Status.PENDING)
     ids = list(Delivery.objects.filter(status=Delivery.Status.PENDING, created_at__lt=cutoff).values_list("pk", flat=True)[:500])
-    for pk in ids:  # outside a transaction on_commit runs at once
-        transaction.on_commit(lambda pk=pk: notification_deliver_task.delay(pk))
+    for pk in ids:  # outside a transaction the task is queued at once
+        enqueue("notifications.tasks.notification_deliver_task", pk)
     return len(ids)
 
 

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.module_loading import import_string
 
+from notifications.models import SmsOutbox
+
 
 class TransientSmsError(Exception):
     """The gateway could not take the message now: retry later."""
@@ -21,8 +23,6 @@ class SandboxSmsBackend(SmsBackend):
     """Keeps every message in the SmsOutbox table (officers read it in admin)."""
 
     def send(self, *, to: str, body: str, language: str, idempotency_key: str) -> str:
-        from notifications.models import SmsOutbox
-
         try:
             with transaction.atomic():
                 msg = SmsOutbox.objects.create(idempotency_key=idempotency_key, to=to, body=body, language=language)

@@ -4,7 +4,9 @@ from django.contrib.admin.helpers import ActionForm
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import ApplicationError
+from payments.flow import PAYMENT
 from payments.models import Payment, PaymentEvent, PaymentItem, SadadNotification
+from payments.services import payment_refund
 
 
 class ItemInline(admin.TabularInline):
@@ -18,12 +20,12 @@ class ItemInline(admin.TabularInline):
 
 
 class EventInline(admin.TabularInline):
-    """The payment's history: every transition and notification."""
+    """The payment's history: every move of the flow and every event around it (notifications, hand-overs)."""
 
     model = PaymentEvent
     extra = 0
     can_delete = False
-    readonly_fields = ("at", "kind", "from_status", "to_status", "data")
+    readonly_fields = ("at", "action", "from_status", "to_status", "note", "officer", "data")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -62,8 +64,6 @@ class PaymentAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Refund the selected paid payments"), permissions=["change"])
     def refund(self, request, queryset):
-        from payments.services import payment_refund
-
         reason = (request.POST.get("reason") or "").strip()
         if not reason:
             self.message_user(request, _("Write the refund reason in the box next to the action."), messages.ERROR)
@@ -71,9 +71,9 @@ class PaymentAdmin(admin.ModelAdmin):
         done, refused = 0, []
         for payment in queryset:
             try:
-                before = payment.status
+                refundable = PAYMENT.can(payment, "refund")
                 payment_refund(payment_id=payment.pk, reason=reason, officer=request.user)
-                done += before == Payment.Status.PAID
+                done += refundable
             except ApplicationError:
                 refused.append(payment.reference)
         if done:

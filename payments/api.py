@@ -1,5 +1,6 @@
 """The payments API of API.md: list, detail, card (Idempotency-Key), the bank's SADAD
 notifications."""
+from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -72,7 +73,7 @@ class PaymentListApi(APIView):
 
     @extend_schema(responses=OutputSerializer, operation_id="payments_list")
     def get(self, request):
-        return Response({"payments": [payment_output(p) for p in selectors.payment_list_for_person(person=request.user)]})
+        return Response(self.OutputSerializer({"payments": selectors.payment_list_for_person(person=request.user)}).data)
 
 
 class PaymentDetailApi(APIView):
@@ -80,7 +81,7 @@ class PaymentDetailApi(APIView):
 
     @extend_schema(responses=PaymentOutputSerializer, operation_id="payments_detail")
     def get(self, request, pk):
-        return Response(payment_output(selectors.payment_get_for_person(person=request.user, payment_id=pk)))
+        return Response(PaymentOutputSerializer(selectors.payment_get_for_person(person=request.user, payment_id=pk)).data)
 
 
 class PaymentCardApi(APIView):
@@ -104,8 +105,8 @@ class PaymentCardApi(APIView):
         def validate(self, data):
             try:
                 clean_expiry(data["expiry_month"], data["expiry_year"])
-            except Exception as e:  # django ValidationError
-                raise serializers.ValidationError({"expiry_year": [str(m) for m in getattr(e, "messages", [str(e)])]}) from None
+            except ValidationError as e:
+                raise serializers.ValidationError({"expiry_year": e.messages}) from None
             return data
 
     @extend_schema(request=InputSerializer, responses=PaymentOutputSerializer, operation_id="payments_card",
@@ -126,8 +127,6 @@ class PaymentCardApi(APIView):
 
 
 def _django_to_drf(fn, value):
-    from django.core.exceptions import ValidationError
-
     try:
         return fn(value)
     except ValidationError as e:
@@ -141,9 +140,17 @@ class SadadNotificationApi(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=None, responses={200: dict}, operation_id="payments_sadad_notification",
+    class OutputSerializer(serializers.Serializer):
+        status = serializers.ChoiceField(choices=["APPLIED", "ALREADY_APPLIED"])
+        bill_number = serializers.CharField()
+        payment_status = serializers.ChoiceField(choices=Payment.Status.values)
+
+        class Meta:
+            ref_name = "SadadNotificationResult"
+
+    @extend_schema(request=None, responses={200: OutputSerializer}, operation_id="payments_sadad_notification",
                    parameters=[OpenApiParameter("X-Sadad-Signature", str, OpenApiParameter.HEADER, required=True)])
     def post(self, request):
         raw = request.body  # read before DRF parses it
-        result = services.sadad_notification_receive(raw_body=raw, signature=request.headers.get("X-Sadad-Signature", ""))
-        return Response(result, status=200)
+        outcome = services.sadad_notification_receive(raw_body=raw, signature=request.headers.get("X-Sadad-Signature", ""))
+        return Response(self.OutputSerializer(outcome).data, status=200)

@@ -1,9 +1,11 @@
-"""What a request app does when its payment is paid or refunded.
+"""What a request app does when its payment is paid, refunded or lapses unpaid.
 
-Request apps register a purpose in their AppConfig.ready():
+A service app registers a purpose in its AppConfig.ready():
 
-    payments.hooks.register("id_renewal", on_paid="civil_affairs.services.renewal_on_paid",
-                               on_refunded="civil_affairs.services.renewal_on_refunded")
+    hooks.register("<purpose>", on_paid="<app>.services.<request>_on_paid",
+                   on_refunded="<app>.services.<request>_on_refunded",
+                   on_lapsed="<app>.services.<request>_on_payment_lapsed",
+                   detail_url_name="<app>:<request page>")
 
 Handlers are dotted paths to functions taking `payment_id=` (keyword). Payments knows no
 request type by name; it only calls these after commit, from a worker, once per payment."""

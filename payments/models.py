@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.i18n import localized
+from core.models import StatusHistory
 from registry.models import Person
 
 
@@ -62,7 +63,7 @@ class PaymentItem(models.Model):
         DELIVERY = "DELIVERY", _("Delivery")
 
     payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="items")
-    # A specific code (ID_LATE_FINE, DEPENDENT_LEVY, IQAMA_FEE, DELIVERY_FEE, CIVIL_FINE, TRAFFIC_VIOLATION, ...)
+    # The billing service's own code for the line (a fee, a levy, a fine); payments only shows it.
     code = models.CharField(_("code"), max_length=40)
     kind = models.CharField(_("kind"), max_length=10, choices=Code.choices)
     description_ar = models.CharField(max_length=200)
@@ -81,18 +82,16 @@ class PaymentItem(models.Model):
         return localized(self.description_ar, self.description_en)
 
 
-class PaymentEvent(models.Model):
-    """The history of a payment: every status change and every notification received."""
+class PaymentEvent(StatusHistory):
+    """The history of a payment (core.models.StatusHistory): every move of payments.flow.PAYMENT
+    (action "pay", "expire", "fail", "refund"), the bill's creation, and what is not a status
+    change (card_declined, sadad_refused, fulfilled, settled, refund_handed_over)."""
 
     payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(auto_now_add=True)
-    kind = models.CharField(max_length=40)
-    from_status = models.CharField(max_length=10, blank=True)
-    to_status = models.CharField(max_length=10, blank=True)
-    data = models.JSONField(default=dict, blank=True)
 
-    class Meta:
-        ordering = ["at", "id"]
+    class Meta(StatusHistory.Meta):
+        verbose_name = _("payment event")
+        verbose_name_plural = _("payment history")
 
 
 class IdempotencyKey(models.Model):

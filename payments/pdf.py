@@ -5,7 +5,13 @@ import io
 from functools import lru_cache
 from pathlib import Path
 
-from django.utils import timezone
+import arabic_reshaper
+from bidi.algorithm import get_display
+from django.utils import timezone, translation
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
 
 from core.dates import dual_date
 from payments.models import Payment
@@ -18,9 +24,6 @@ _FONT_CANDIDATES = [
 
 @lru_cache(maxsize=1)
 def _fonts() -> tuple[str, str]:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
     for regular, bold in _FONT_CANDIDATES:
         if Path(regular).exists():
             pdfmetrics.registerFont(TTFont("Receipt", regular))
@@ -30,17 +33,10 @@ def _fonts() -> tuple[str, str]:
 
 
 def _ar(text: str) -> str:
-    import arabic_reshaper
-    from bidi.algorithm import get_display
-
     return get_display(arabic_reshaper.reshape(text))
 
 
 def receipt_pdf_bytes(payment: Payment) -> bytes:
-    from django.utils import translation
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfgen import canvas
-
     regular, bold = _fonts()
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=A4)
@@ -66,7 +62,7 @@ def receipt_pdf_bytes(payment: Payment) -> bytes:
     with translation.override("en"):
         date_en = f"{dual_date(paid_at)} {paid_at:%H:%M}" if paid_at else "-"
     row("Receipt number", "رقم الإيصال", payment.reference)
-    row("Status", "الحالة", "PAID / مدفوع" if payment.status == Payment.Status.PAID else "REFUNDED / مسترد")
+    row("Status", "الحالة", "REFUNDED / مسترد" if payment.status == Payment.Status.REFUNDED else "PAID / مدفوع")
     row("Paid by", "الدافع", payment.person.id_number)
     c.setFont(regular, 11)
     c.drawCentredString(width / 2, y, payment.person.name_en)

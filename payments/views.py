@@ -15,21 +15,25 @@ from django.views.decorators.http import require_http_methods
 from core.auth import person_required
 from core.errors import ApplicationError
 from payments import hooks, selectors, services
+from payments.api import payment_output
+from payments.flow import PAYMENT, payment_has_receipt
 from payments.forms import BillLookupForm, CardForm
 from payments.models import Payment
+from payments.pdf import receipt_pdf_bytes
 
 
+# The payment's history as the person reads it: the flow's moves and the events around them.
 EVENT_LABELS = {
     "created": gettext_lazy("Bill issued"),
-    "paid": gettext_lazy("Paid"),
+    "pay": gettext_lazy("Paid"),
     "fulfilled": gettext_lazy("Handed over to the request"),
     "settled": gettext_lazy("Fines and violations marked paid"),
     "card_declined": gettext_lazy("Card declined"),
     "sadad_refused": gettext_lazy("Bank notification refused"),
-    "refunded": gettext_lazy("Refunded"),
+    "refund": gettext_lazy("Refunded"),
     "refund_handed_over": gettext_lazy("Refund passed to the request"),
-    "expired": gettext_lazy("Bill expired"),
-    "failed": gettext_lazy("Bill cancelled"),
+    "expire": gettext_lazy("Bill expired"),
+    "fail": gettext_lazy("Bill cancelled"),
 }
 
 
@@ -55,7 +59,7 @@ def payment_detail(request, pk):
     payment = selectors.payment_get_for_person(person=request.person, payment_id=pk)
     return render(request, "payments/detail.html", {
         "payment": payment, "request_url": _request_url(payment),
-        "events": [(e, EVENT_LABELS.get(e.kind, e.kind)) for e in payment.events.all()],
+        "events": [(e, EVENT_LABELS.get(e.action, e.action)) for e in payment.events.all()],
     })
 
 
@@ -67,8 +71,6 @@ def checkout(request, pk):
     if request.method == "POST":
         form = CardForm(request.POST)
         if form.is_valid():
-            from payments.api import payment_output
-
             d = form.cleaned_data
             try:
                 result = services.payment_pay_by_card(
@@ -90,7 +92,7 @@ def checkout(request, pk):
             form = CardForm(initial={"idempotency_key": uuid.uuid4().hex})
     else:
         form = CardForm(initial={"idempotency_key": uuid.uuid4().hex})
-    payable = payment.status == Payment.Status.PENDING and payment.due_at > timezone.now()
+    payable = PAYMENT.can(payment, "pay") and payment.due_at > timezone.now()
     return render(request, "payments/checkout.html", {
         "payment": payment, "form": form, "error": error, "payable": payable, "request_url": _request_url(payment),
         "sandbox_declined": settings.PAYMENT_SANDBOX_DECLINED_CARDS[0] if settings.PAYMENT_SANDBOX_DECLINED_CARDS else "",
@@ -99,7 +101,7 @@ def checkout(request, pk):
 
 def _paid_or_404(request, pk) -> Payment:
     payment = selectors.payment_get_for_person(person=request.person, payment_id=pk)
-    if payment.status not in (Payment.Status.PAID, Payment.Status.REFUNDED):
+    if not payment_has_receipt(payment):
         raise Http404
     return payment
 
@@ -112,8 +114,6 @@ def receipt(request, pk):
 
 @person_required
 def receipt_pdf(request, pk):
-    from payments.pdf import receipt_pdf_bytes
-
     payment = _paid_or_404(request, pk)
     response = HttpResponse(receipt_pdf_bytes(payment), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="receipt-{payment.reference}.pdf"'

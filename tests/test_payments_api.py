@@ -68,7 +68,7 @@ def test_card_pays_once_and_replays_same_answer(person, api_client_for, django_c
     with django_capture_on_commit_callbacks(execute=True):
         r2 = c.post(card_url(p), CARD, format="json", HTTP_IDEMPOTENCY_KEY="key-1")
     assert r2.status_code == 200 and r2.json() == r1.json() and r2["Idempotent-Replayed"] == "true"
-    assert PaymentEvent.objects.filter(payment=p, kind="paid").count() == 1
+    assert PaymentEvent.objects.filter(payment=p, action="pay").count() == 1
     assert CALLS == [("paid", p.pk)]
     # the card number and CVV are nowhere in the database
     row = IdempotencyKey.objects.get(person=person, key="key-1")
@@ -98,7 +98,7 @@ def test_declined_card_is_402_and_replayed(person, api_client_for):
     assert r2.status_code == 402 and r2.json() == r.json()
     p.refresh_from_db()
     assert p.status == "PENDING"
-    assert PaymentEvent.objects.filter(payment=p, kind="card_declined").count() == 1
+    assert PaymentEvent.objects.filter(payment=p, action="card_declined").count() == 1
 
 
 def test_card_attempts_capped_after_declines_sadad_still_open(person, api_client_for, client, settings):
@@ -178,7 +178,7 @@ def test_sadad_notification_applies_once_and_replay_is_200(person, client, djang
         r2 = post_sadad(client, raw, sadad_sign(raw_body=raw))
     assert r2.status_code == 200 and r2.json()["status"] == "ALREADY_APPLIED"
     assert SadadNotification.objects.count() == 1
-    assert PaymentEvent.objects.filter(payment=p, kind="paid").count() == 1
+    assert PaymentEvent.objects.filter(payment=p, action="pay").count() == 1
     assert CALLS == [("paid", p.pk)]
     assert Notification.objects.filter(person=person, kind="payment_paid").count() == 1
 
@@ -207,7 +207,7 @@ def test_wrong_amount_is_409_and_unknown_bill_404(person, client):
     r = post_sadad(client, raw, sadad_sign(raw_body=raw))
     assert r.status_code == 409 and r.json()["error"]["code"] == "AMOUNT_MISMATCH"
     assert r.json()["error"]["details"] == {"expected": "117.50", "received": "117.49"}
-    assert PaymentEvent.objects.get(payment=p, kind="sadad_refused").data["code"] == "AMOUNT_MISMATCH"
+    assert PaymentEvent.objects.get(payment=p, action="sadad_refused").data["code"] == "AMOUNT_MISMATCH"
     raw = sadad_body(p, bill_number="999999999999")
     r = post_sadad(client, raw, sadad_sign(raw_body=raw))
     assert r.status_code == 404 and r.json()["error"]["code"] == "NOT_FOUND"
@@ -282,7 +282,7 @@ def test_two_concurrent_card_payments_same_key_charge_once():
     assert [r.status for r in results] == [200, 200]
     assert results[0].body == results[1].body
     assert sorted(r.replayed for r in results) == [False, True]
-    assert PaymentEvent.objects.filter(payment=p, kind="paid").count() == 1
+    assert PaymentEvent.objects.filter(payment=p, action="pay").count() == 1
     assert IdempotencyKey.objects.filter(person=person).count() == 1
     assert CALLS == [("paid", p.pk)]
 
@@ -300,7 +300,7 @@ def test_two_concurrent_card_payments_different_keys_charge_once():
     assert errors == []
     assert sorted(r.status for r in results) == [200, 409]
     assert [r.body["error"]["code"] for r in results if r.status == 409] == ["ALREADY_PAID"]
-    assert PaymentEvent.objects.filter(payment=p, kind="paid").count() == 1
+    assert PaymentEvent.objects.filter(payment=p, action="pay").count() == 1
     assert CALLS == [("paid", p.pk)]
 
 
@@ -314,9 +314,9 @@ def test_two_concurrent_sadad_notifications_apply_once():
     sig = sadad_sign(raw_body=raw)
     results, errors = run_concurrently(lambda i: sadad_notification_receive(raw_body=raw, signature=sig))
     assert errors == []
-    assert sorted(r["status"] for r in results) == ["ALREADY_APPLIED", "APPLIED"]
+    assert sorted(r.status for r in results) == ["ALREADY_APPLIED", "APPLIED"]
     assert SadadNotification.objects.count() == 1
-    assert PaymentEvent.objects.filter(payment=p, kind="paid").count() == 1
+    assert PaymentEvent.objects.filter(payment=p, action="pay").count() == 1
     assert CALLS == [("paid", p.pk)]
 
 
@@ -331,7 +331,7 @@ def test_concurrent_fulfilment_runs_once():
     assert errors == []
     assert sorted(results) == [False, False, False, True]
     assert CALLS == [("paid", p.pk)]
-    assert PaymentEvent.objects.filter(payment=p, kind="fulfilled").count() == 1
+    assert PaymentEvent.objects.filter(payment=p, action="fulfilled").count() == 1
 
 
 def test_fulfilment_handler_failure_rolls_back_the_claim(person, monkeypatch):

@@ -43,7 +43,7 @@ def test_pay_outstanding_violation_by_card(browser, live_server, session_cookie_
     ctx.add_cookies([{"name": "absher_lang", "value": "en", "url": live_server.url}])
     page.reload()  # re-posts the declined form: the same key, the stored answer, shown in English
     assert "The card was declined by the bank" in page.locator('[data-testid="payment-error"]').inner_text()
-    assert PaymentEvent.objects.filter(kind="card_declined").count() == 1
+    assert PaymentEvent.objects.filter(action="card_declined").count() == 1
     page.goto(page.url)
     page.screenshot(path=str(artifacts / "payments-3-checkout-en.png"), full_page=True)
     page.fill('[data-testid="card-number"]', "4111 1111 1111 1111")

@@ -55,7 +55,7 @@ def test_refund_moves_money_state_calls_handler_once_and_notifies(person, django
     assert CALLS == [("paid", p.pk), ("refunded", p.pk)]
     n = Notification.objects.get(person=person, event_key=f"payment:{p.pk}:refunded")
     assert "117.50" in n.body_en and "Request rejected" in n.body_en and "117.50" in n.body_ar
-    assert list(p.events.values_list("kind", flat=True)) == ["created", "paid", "fulfilled", "refunded", "refund_handed_over"]
+    assert list(p.events.values_list("action", flat=True)) == ["created", "pay", "fulfilled", "refund", "refund_handed_over"]
     assert AuditLog.objects.filter(action="payment.refunded", object_id=str(p.pk), to_status="REFUNDED").count() == 1
     # again: nothing more happens
     with django_capture_on_commit_callbacks(execute=True):
@@ -101,7 +101,7 @@ def test_checkout_card_payment_pays_and_redirects_to_receipt(person, web_client_
     # a double submit of the same form charges nothing more and lands on the receipt
     r2 = c.post(reverse("payments:checkout", kwargs={"pk": p.pk}), data)
     assert r2.status_code == 302
-    assert PaymentEvent.objects.filter(payment=p, kind="paid").count() == 1
+    assert PaymentEvent.objects.filter(payment=p, action="pay").count() == 1
     assert IdempotencyKey.objects.filter(person=person).count() == 1
 
 
@@ -121,7 +121,7 @@ def test_checkout_declined_card_leaves_payment_pending(person, web_client_for):
     assert 'data-testid="payment-error"' in r.content.decode()
     p.refresh_from_db()
     assert p.status == "PENDING" and p.card_last4 == ""
-    assert PaymentEvent.objects.filter(payment=p, kind="card_declined").count() == 1
+    assert PaymentEvent.objects.filter(payment=p, action="card_declined").count() == 1
 
 
 def test_checkout_invalid_card_number_is_a_form_error(person, web_client_for):

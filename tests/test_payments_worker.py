@@ -32,7 +32,7 @@ def test_sadad_payment_fulfilled_once_by_the_worker(celery_worker, client):
     payment_fulfil_task.delay(p.pk)  # and a duplicate hand-over message
     wait_for(lambda: Fine.objects.filter(pk=v.pk, paid_at__isnull=False).exists(), timeout=60, message="violation settled by the worker")
     time.sleep(2)
-    assert PaymentEvent.objects.filter(payment=p, kind="fulfilled").count() == 1
-    assert PaymentEvent.objects.filter(payment=p, kind="settled").count() == 1
+    assert PaymentEvent.objects.filter(payment=p, action="fulfilled").count() == 1
+    assert PaymentEvent.objects.filter(payment=p, action="settled").count() == 1
     assert Payment.objects.get(pk=p.pk).fulfilled_at is not None
     assert Fine.objects.get(pk=v.pk).paid_by == p.reference
