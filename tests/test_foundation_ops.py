@@ -16,6 +16,7 @@ def test_production_settings_pass_check_deploy(tmp_path):
         DJANGO_SETTINGS_MODULE="absher.settings.production",
         SECRET_KEY="x7#Qv9!mZ2@pL5$wR8^tY1&uI4*oP0(aS3)dF6_gH9+jK2=lN5-bV8~cX1",
         SADAD_WEBHOOK_SECRET="prod-sadad-secret",
+        BIOMETRIC_KEYS="cHJvZC1iaW9tZXRyaWMta2V5LWZvci10aGUtdGVzdHM=",
         ALLOWED_HOSTS="portal.example.sa",
         DATABASE_URL=f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
         REDIS_URL="",

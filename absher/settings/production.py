@@ -1,8 +1,19 @@
-"""Production settings: base plus the hardening `manage.py check --deploy` asks for."""
-from .base import *  # noqa: F401,F403
-from .base import env
+"""Production settings: base plus the hardening `manage.py check --deploy` asks for.
+
+DEBUG is off before base.py reads the environment, so every secret is required (SECRET_KEY,
+SADAD_WEBHOOK_SECRET, BIOMETRIC_KEYS: the process refuses to start without them) and no
+development default (the dev SECRET_KEY, the dev biometric key, the in-memory mailbox) can
+slip into production because DEBUG was left unset."""
+
+import os
+
+os.environ["DEBUG"] = "false"
+
+from .base import *
+from .base import BIOMETRIC_KEYS, biometric_keys_check, env
 
 DEBUG = False
+biometric_keys_check(BIOMETRIC_KEYS)  # base checks it too; kept here so production never relies on DEBUG
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)

@@ -1,9 +1,10 @@
 """Test settings: base, with tasks eager unless a test starts a real worker, fast hashing,
 and private media in a throwaway folder shared with that worker."""
+
 import os
 import tempfile
 
-from .base import *  # noqa: F401,F403
+from .base import *
 from .base import env
 
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
@@ -15,4 +16,4 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-ARTIFACTS_DIR = env("ARTIFACTS_DIR", default=str(BASE_DIR / "artifacts"))  # noqa: F405
+ARTIFACTS_DIR = env("ARTIFACTS_DIR", default=str(BASE_DIR / "artifacts"))

@@ -1,0 +1,106 @@
+"""Domain figures (../shared/DOMAIN.md): every fee, period, threshold and limit the services
+use, each overridable by an environment variable of the same name (ID_CARD_STAGE_DELAYS_SECONDS
+reads one variable per stage). Amounts are exact Decimal strings in SAR. Imported by base.py.
+
+Nothing in the code is a literal amount or period: a new figure goes here, under its app."""
+
+from decimal import Decimal
+
+from .environment import env
+
+
+def _dec(name, default):
+    return Decimal(env(name, default=default))
+
+
+def _ints(name, default):
+    return [int(x) for x in env.list(name, default=default)]
+
+
+CURRENCY = env("CURRENCY", default="SAR")
+
+# --- nafath: login -------------------------------------------------------------------------------
+NAFATH_REQUEST_LIFETIME_SECONDS = env.int("NAFATH_REQUEST_LIFETIME_SECONDS", default=180)
+NAFATH_RATE_LIMIT_PER_ID = env.int("NAFATH_RATE_LIMIT_PER_ID", default=5)
+NAFATH_RATE_LIMIT_PER_IP = env.int("NAFATH_RATE_LIMIT_PER_IP", default=30)
+NAFATH_RATE_LIMIT_WINDOW_SECONDS = env.int("NAFATH_RATE_LIMIT_WINDOW_SECONDS", default=600)
+# Failed Nafath-app PINs allowed per ID number and per client address in the rate-limit window.
+NAFATH_PIN_MAX_FAILURES = env.int("NAFATH_PIN_MAX_FAILURES", default=5)
+# How often the login page and the Nafath app page poll (milliseconds).
+NAFATH_POLL_INTERVAL_MS = env.int("NAFATH_POLL_INTERVAL_MS", default=1500)
+ACCESS_TOKEN_LIFETIME_SECONDS = env.int("ACCESS_TOKEN_LIFETIME_SECONDS", default=60 * 60)
+
+# --- civil_affairs: national ID renewal ----------------------------------------------------------
+ID_RENEWAL_WINDOW_DAYS = env.int("ID_RENEWAL_WINDOW_DAYS", default=180)
+ID_LATE_FINE = _dec("ID_LATE_FINE", "100.00")
+ID_DELIVERY_FEE = _dec("ID_DELIVERY_FEE", "17.50")
+ID_CARD_VALIDITY_YEARS = env.int("ID_CARD_VALIDITY_YEARS", default=10)
+ID_ISSUANCE_WORKING_DAYS = env.int("ID_ISSUANCE_WORKING_DAYS", default=14)
+# Photo uploads: at most N new renewal attempts per person in a sliding window.
+ID_PHOTO_ATTEMPTS_MAX = env.int("ID_PHOTO_ATTEMPTS_MAX", default=5)
+ID_PHOTO_ATTEMPTS_WINDOW_SECONDS = env.int("ID_PHOTO_ATTEMPTS_WINDOW_SECONDS", default=60 * 60)
+# The photo-check task claims a renewal at most this many times (a poison image cannot requeue forever).
+ID_PHOTO_CHECK_MAX_TRIES = env.int("ID_PHOTO_CHECK_MAX_TRIES", default=3)
+# A renewal still in PHOTO_CHECK this long after its last claim is re-queued by the sweeper.
+ID_PHOTO_CHECK_STUCK_SECONDS = env.int("ID_PHOTO_CHECK_STUCK_SECONDS", default=180)
+# Rejected selfies are deleted after this many days.
+ID_PHOTO_REJECTED_RETENTION_DAYS = env.int("ID_PHOTO_REJECTED_RETENTION_DAYS", default=30)
+# The card's journey: seconds a renewal stays in a status before the periodic task moves it on.
+ID_CARD_STAGE_DELAYS_SECONDS = {
+    "APPROVED": env.int("ID_CARD_DELAY_APPROVED_SECONDS", default=60),
+    "PRINTING": env.int("ID_CARD_DELAY_PRINTING_SECONDS", default=60 * 60 * 24),
+    "OUT_FOR_DELIVERY": env.int("ID_CARD_DELAY_OUT_FOR_DELIVERY_SECONDS", default=60 * 60 * 24 * 2),
+}
+
+# --- civil_affairs.photo: the photo-check engine. Thresholds measured on real photos:
+# see docs/photo_check.md for the figures behind each default.
+PHOTO_MAX_UPLOAD_BYTES = env.int("PHOTO_MAX_UPLOAD_BYTES", default=8 * 1024 * 1024)
+PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)  # checked from the header, before decoding
+PHOTO_JPEG_QUALITY = env.int("PHOTO_JPEG_QUALITY", default=92)
+PHOTO_MIN_WIDTH = env.int("PHOTO_MIN_WIDTH", default=400)  # LOW_RESOLUTION
+PHOTO_MIN_HEIGHT = env.int("PHOTO_MIN_HEIGHT", default=500)
+PHOTO_MIN_FACE_RATIO = env.float("PHOTO_MIN_FACE_RATIO", default=0.18)  # face box height / image height (FACE_TOO_SMALL)
+PHOTO_MAX_CENTRE_OFFSET = env.float("PHOTO_MAX_CENTRE_OFFSET", default=0.12)  # face centre off the image centre / size (FACE_NOT_CENTRED)
+# Laplacian variance of the face, <=256 px high, contrast-normalised (BLURRY)
+PHOTO_MIN_SHARPNESS = env.float("PHOTO_MIN_SHARPNESS", default=30.0)
+PHOTO_MIN_FACE_LUMA = env.float("PHOTO_MIN_FACE_LUMA", default=60.0)  # mean luma 0-255 of the face (TOO_DARK)
+PHOTO_MAX_FACE_LUMA = env.float("PHOTO_MAX_FACE_LUMA", default=205.0)  # (TOO_BRIGHT)
+PHOTO_BACKGROUND_MIN_LUMA = env.float("PHOTO_BACKGROUND_MIN_LUMA", default=170.0)  # border strips: light (BACKGROUND_NOT_PLAIN)
+PHOTO_BACKGROUND_MAX_STD = env.float("PHOTO_BACKGROUND_MAX_STD", default=20.0)  # border strips: plain
+FACE_MATCH_TOLERANCE = env.float("FACE_MATCH_TOLERANCE", default=0.50)  # distance <= this: MATCH
+FACE_REJECT_TOLERANCE = env.float("FACE_REJECT_TOLERANCE", default=0.62)  # distance > this: NO_MATCH; between: REVIEW
+FACE_DETECT_MAX_SIDE = env.int("FACE_DETECT_MAX_SIDE", default=640)  # detect on a copy downscaled to this longest side
+FACE_DETECT_UPSAMPLE = env.int("FACE_DETECT_UPSAMPLE", default=0)  # HOG detector upsampling of that copy
+FACE_DETECT_RETRY_UPSAMPLE = env.int("FACE_DETECT_RETRY_UPSAMPLE", default=1)  # a second pass only when the first finds no face
+
+# --- passports: family iqama renewal -------------------------------------------------------------
+IQAMA_PERIODS_MONTHS = _ints("IQAMA_PERIODS_MONTHS", ["3", "6", "9", "12"])
+IQAMA_DOMESTIC_WORKER_PERIODS_MONTHS = _ints("IQAMA_DOMESTIC_WORKER_PERIODS_MONTHS", ["12"])
+DEPENDENT_LEVY_PER_MONTH = _dec("DEPENDENT_LEVY_PER_MONTH", "400.00")
+IQAMA_FEE_PER_YEAR = _dec("IQAMA_FEE_PER_YEAR", "650.00")
+IQAMA_LATE_GRACE_DAYS = env.int("IQAMA_LATE_GRACE_DAYS", default=3)
+IQAMA_LATE_FINE_FIRST = _dec("IQAMA_LATE_FINE_FIRST", "500.00")
+IQAMA_LATE_FINE_SECOND = _dec("IQAMA_LATE_FINE_SECOND", "1000.00")
+IQAMA_LATE_BLOCK_AT = env.int("IQAMA_LATE_BLOCK_AT", default=3)  # the third late renewal is blocked
+PASSPORT_MIN_VALIDITY_DAYS = env.int("PASSPORT_MIN_VALIDITY_DAYS", default=90)
+BIOMETRICS_MIN_AGE = env.int("BIOMETRICS_MIN_AGE", default=6)
+IQAMA_RENEWAL_WINDOW_DAYS = env.int("IQAMA_RENEWAL_WINDOW_DAYS", default=90)  # [U] dashboard banner
+# A renewal still PROCESSING this long after the payment is re-queued by the sweeper.
+IQAMA_RENEWAL_STUCK_AFTER_SECONDS = env.int("IQAMA_RENEWAL_STUCK_AFTER_SECONDS", default=120)
+
+# --- payments ------------------------------------------------------------------------------------
+SADAD_BILLER_CODE = env("SADAD_BILLER_CODE", default="090")
+SADAD_SIGNATURE_TOLERANCE_SECONDS = env.int("SADAD_SIGNATURE_TOLERANCE_SECONDS", default=300)
+PAYMENT_BILL_LIFETIME_HOURS = env.int("PAYMENT_BILL_LIFETIME_HOURS", default=72)
+# Sandbox cards the fake gateway declines (any other Luhn-valid number succeeds).
+PAYMENT_SANDBOX_DECLINED_CARDS = env.list("PAYMENT_SANDBOX_DECLINED_CARDS", default=["4000000000000002"])
+# PAID payments not handed over this long after payment are re-queued by the sweeper.
+PAYMENT_FULFIL_SWEEP_AFTER_SECONDS = env.int("PAYMENT_FULFIL_SWEEP_AFTER_SECONDS", default=120)
+# Card testing protection: a bill takes no more card attempts after this many declines (SADAD stays open).
+PAYMENT_CARD_MAX_DECLINES = env.int("PAYMENT_CARD_MAX_DECLINES", default=5)
+
+# --- notifications -------------------------------------------------------------------------------
+# A delivery is tried this many times (with exponential backoff) before it is marked FAILED.
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+# Deliveries left PENDING (or SENDING, by a dead worker) this long are re-queued by the sweeper.
+NOTIFICATION_SWEEP_AFTER_SECONDS = env.int("NOTIFICATION_SWEEP_AFTER_SECONDS", default=300)

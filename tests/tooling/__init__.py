@@ -1,0 +1,1 @@
+"""Tooling: import rules, biometric keys, settings layout."""
