@@ -1,6 +1,6 @@
-.PHONY: setup run test bench lint messages
+.PHONY: setup run test bench lint format lock messages
 
-# One-time and idempotent: system packages, virtualenv, Python packages, translations.
+# One-time and idempotent: system packages, virtualenv from uv.lock, translations.
 setup:
 	@bash scripts/setup.sh
 
@@ -12,6 +12,18 @@ run: setup
 # The whole test suite against PostgreSQL and Redis, browser tests included.
 test: setup
 	@bash scripts/test.sh $(ARGS)
+
+# ruff (lint and format check) and import-linter (the arrows between the apps).
+lint: setup
+	@bash scripts/lint.sh
+
+# Apply ruff's safe fixes and the formatter to the whole tree.
+format: setup
+	@.venv/bin/ruff check --fix . ; .venv/bin/ruff format .
+
+# After editing the dependencies in pyproject.toml: re-resolve uv.lock (see docs/tooling.md).
+lock: setup
+	@.venv/.tools/uv-*/bin/uv lock
 
 bench: setup
 	@bash -c 'source scripts/services.sh; .venv/bin/python scripts/bench_photo_check.py'
