@@ -58,7 +58,7 @@ class IdRenewalAdmin(admin.ModelAdmin):
 
     list_display = ("reference", "person", "status", "face_decision", "face_distance", "status_changed_at", "review_link")
     list_filter = ("status", AgeFilter, "face_decision", "check_status", "delivery_method")
-    search_fields = ("reference",) + PERSON_SEARCH
+    search_fields = ("reference", *PERSON_SEARCH)
     ordering = ("status_changed_at",)
     list_select_related = ("person",)
     inlines = [IdRenewalEventInline]
@@ -83,7 +83,7 @@ class IdRenewalAdmin(admin.ModelAdmin):
                 "payment", "new_card", "decided_by", "decided_at", "decision_reason", "created_at", "status_changed_at"]
 
     def get_urls(self):
-        return [path("<int:pk>/review/", self.admin_site.admin_view(self.review_view), name="civil_affairs_idrenewal_review")] + super().get_urls()
+        return [path("<int:pk>/review/", self.admin_site.admin_view(self.review_view), name="civil_affairs_idrenewal_review"), *super().get_urls()]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = dict(extra_context or {}, review_url=reverse("admin:civil_affairs_idrenewal_review", args=[object_id]))

@@ -6,9 +6,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from civil_affairs.models import IdRenewal
 from core import dates
 from core.errors import NotFound
-from civil_affairs.models import IdRenewal
 from registry.models import Fine, NationalAddress, NationalIdCard, Office, Person
 from registry.selectors import fines_unpaid
 
@@ -75,7 +75,7 @@ def renewal_get_for_person(*, person: Person, renewal_id) -> IdRenewal:
     try:
         pk = int(renewal_id)
     except (TypeError, ValueError):
-        raise NotFound()
+        raise NotFound() from None
     renewal = (
         IdRenewal.objects.filter(pk=pk, person=person)
         .select_related("payment", "address", "office", "new_card")
@@ -83,7 +83,7 @@ def renewal_get_for_person(*, person: Person, renewal_id) -> IdRenewal:
         .first()
     )
     if renewal is None:
-        raise NotFound()
+        raise NotFound() from None
     return renewal
 
 
@@ -95,10 +95,10 @@ def address_get_for_person(*, person: Person, address_id) -> NationalAddress:
     try:
         pk = int(address_id)
     except (TypeError, ValueError):
-        raise NotFound(_("This address is not one of yours."))
+        raise NotFound(_("This address is not one of yours.")) from None
     addr = NationalAddress.objects.filter(pk=pk, person=person).first()
     if addr is None:
-        raise NotFound(_("This address is not one of yours."))
+        raise NotFound(_("This address is not one of yours.")) from None
     return addr
 
 
@@ -110,10 +110,10 @@ def office_get(*, office_id) -> Office:
     try:
         pk = int(office_id)
     except (TypeError, ValueError):
-        raise NotFound(_("This office does not exist."))
+        raise NotFound(_("This office does not exist.")) from None
     office = Office.objects.filter(pk=pk, active=True).first()
     if office is None:
-        raise NotFound(_("This office does not exist."))
+        raise NotFound(_("This office does not exist.")) from None
     return office
 
 

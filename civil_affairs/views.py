@@ -38,7 +38,7 @@ def _not_found(fn):
         try:
             return fn(request, *args, **kwargs)
         except NotFound:
-            raise Http404
+            raise Http404 from None
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
     return wrapper
@@ -123,7 +123,7 @@ def cancel(request, pk):
         services.renewal_cancel(person=request.person, renewal_id=pk)
     except ApplicationError as exc:
         if exc.status == 404:
-            raise Http404
+            raise Http404 from None
         messages.error(request, exc.message)
     return redirect("civil_affairs:detail", pk=pk)
 
@@ -168,7 +168,7 @@ def photo(request, pk):
     try:
         renewal = selectors.renewal_get_for_person(person=request.person, renewal_id=pk)
     except NotFound:
-        raise Http404
+        raise Http404 from None
     return _image(services.renewal_photo_read(renewal=renewal, which="new", person=request.person, ip=client_ip(request)))
 
 

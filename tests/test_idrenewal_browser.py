@@ -22,9 +22,9 @@ def _page(browser, live_server, cookie, lang):
 
 def test_id_renewal_journey(celery_worker, browser, live_server, session_cookie_for, artifacts, faces_dir, tmp_path):
     from civil_affairs.models import IdRenewal
-    from registry.models import NationalIdCard
     from civil_affairs.photo.enrol import person_photo_enroll
     from core import dates
+    from registry.models import NationalIdCard
     from tests.factories import AddressFactory, IdCardFactory, OfficeFactory, PersonFactory
     from tests.photo_images import compliant, to_jpeg, two_faces
 

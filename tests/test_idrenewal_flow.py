@@ -9,13 +9,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from civil_affairs import services
-from civil_affairs.services import photo_check as photo_check_services
 from civil_affairs.models import IdRenewal, IdRenewalEvent
-from registry.models import NationalIdCard
+from civil_affairs.services import photo_check as photo_check_services
 from core import dates
 from core.models import AuditLog
 from notifications.models import Notification
 from payments.models import Payment
+from registry.models import NationalIdCard
 from tests.factories import AddressFactory, CivilFineFactory, IdCardFactory, OfficeFactory, PersonFactory, ResidentFactory
 
 SCENARIO = "civil_affairs.photo.face.ScenarioFaceEngine"
@@ -280,7 +280,7 @@ def test_sweeper_requeues_stuck_checks(api_client_for, due, django_capture_on_co
     with django_capture_on_commit_callbacks(execute=False):
         pk = upload(api_client_for(due)).json()["id"]  # the message is "lost": never run
     assert services.renewal_photo_check_sweep() == 0  # not stuck yet
-    IdRenewal.objects.filter(pk=pk).update(created_at=dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc))
+    IdRenewal.objects.filter(pk=pk).update(created_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
     with django_capture_on_commit_callbacks(execute=True):
         assert services.renewal_photo_check_sweep() == 1  # eager in tests: the re-queued check runs
     assert IdRenewal.objects.get(pk=pk).status == "AWAITING_DELIVERY_CHOICE"
@@ -294,7 +294,7 @@ def test_rejected_photos_purged_after_retention(api_client_for, due, django_capt
     path = private_path(renewal.photo)
     assert path.exists()
     assert services.renewal_photo_purge() == 0
-    IdRenewal.objects.filter(pk=renewal.pk).update(status_changed_at=dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc))
+    IdRenewal.objects.filter(pk=renewal.pk).update(status_changed_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
     assert services.renewal_photo_purge() == 1
     assert not path.exists()
     renewal.refresh_from_db()

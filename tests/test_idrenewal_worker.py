@@ -19,7 +19,6 @@ def _worker_log(worker) -> str:
 
 def test_real_worker_upload_to_approved_and_check_decides_once(celery_worker, faces_dir, api_client_for, settings):
     from civil_affairs.models import IdRenewal, IdRenewalEvent
-    from registry.models import NationalIdCard
     from civil_affairs.photo.enrol import person_photo_enroll
     from civil_affairs.tasks import photo_check_renewal_task
     from core import dates
@@ -27,6 +26,7 @@ def test_real_worker_upload_to_approved_and_check_decides_once(celery_worker, fa
     from notifications.models import Notification
     from payments.models import Payment
     from payments.services import payment_mark_paid
+    from registry.models import NationalIdCard
     from tests.factories import AddressFactory, IdCardFactory, PersonFactory
     from tests.photo_images import compliant, to_jpeg
 
