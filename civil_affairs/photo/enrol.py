@@ -13,6 +13,7 @@ from core.crypto import decrypt_bytes, encrypt_bytes
 from core.errors import ApplicationError
 from core.services import audit_log_write
 from core.storage import private_storage
+from registry.models import Person
 
 from .check import decode_jpeg, encoding_serialize
 from .face import face_engine
@@ -26,8 +27,6 @@ def person_photo_enroll(*, person, data: bytes) -> None:
     MULTIPLE_FACES (status 400). The slow work (detection, encoding) runs before any lock;
     the previous photo file is deleted once the new one is committed.
     """
-    from registry.models import Person
-
     image = image_sanitize(data=data)
     engine = face_engine()
     rgb = decode_jpeg(image.jpeg)
