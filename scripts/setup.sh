@@ -38,4 +38,8 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-.venv/bin/python manage.py compilemessages --ignore=.venv -v 0
+# Compile the Arabic catalogues when a .mo is missing or older than its .po.
+stale=$(find . -path ./.venv -prune -o -name '*.po' -print | while read -r po; do [ "${po%.po}.mo" -nt "$po" ] || echo "$po"; done)
+if [ -n "$stale" ]; then
+  .venv/bin/python manage.py compilemessages --ignore=.venv -v 0
+fi
