@@ -1,5 +1,6 @@
 """Family iqama renewal: the officers' review queue. Which requests can be decided is the flow's
 table (passports.flow.IQAMA_RENEWAL), never a list of statuses here."""
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
@@ -35,8 +36,20 @@ class IqamaRenewalItemInline(admin.TabularInline):
     model = IqamaRenewalItem
     extra = 0
     can_delete = False
-    fields = ("member", "months", "old_expiry", "new_expiry", "levy", "iqama_fee", "late_fine", "total", "late",
-              "failed_at_submit", "failed_at_payment", "applied_at")
+    fields = (
+        "member",
+        "months",
+        "old_expiry",
+        "new_expiry",
+        "levy",
+        "iqama_fee",
+        "late_fine",
+        "total",
+        "late",
+        "failed_at_submit",
+        "failed_at_payment",
+        "applied_at",
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -70,8 +83,19 @@ class IqamaRenewalAdmin(admin.ModelAdmin):
     list_display = ("reference", "head", "status", "created_at", "stop_reason", "decide_link")
     list_filter = ("status",)
     search_fields = ("reference", "head__id_number", "head__name_en", "head__name_ar")
-    readonly_fields = ("reference", "head", "status", "payment", "stop_reason", "decision_reason", "decided_by", "decided_at",
-                       "created_at", "updated_at", "version")
+    readonly_fields = (
+        "reference",
+        "head",
+        "status",
+        "payment",
+        "stop_reason",
+        "decision_reason",
+        "decided_by",
+        "decided_at",
+        "created_at",
+        "updated_at",
+        "version",
+    )
     fields = readonly_fields
     inlines = [IqamaRenewalItemInline, IqamaRenewalEventInline]
 
@@ -88,7 +112,10 @@ class IqamaRenewalAdmin(admin.ModelAdmin):
         return format_html('<a class="button" href="{}">{}</a>', reverse("admin:passports_iqamarenewal_decide", args=[obj.pk]), _("Decide"))
 
     def get_urls(self):
-        return [path("<int:pk>/decide/", self.admin_site.admin_view(self.decide_view), name="passports_iqamarenewal_decide")] + super().get_urls()
+        return [
+            path("<int:pk>/decide/", self.admin_site.admin_view(self.decide_view), name="passports_iqamarenewal_decide"),
+            *super().get_urls(),
+        ]
 
     def decide_view(self, request, pk):
         if not self.has_change_permission(request):
@@ -98,15 +125,28 @@ class IqamaRenewalAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             decide = DECISIONS[form.cleaned_data["decision"]]
             try:
-                decide(renewal_id=renewal.pk, officer=request.user, reason=form.cleaned_data["reason"],
-                       expected_version=form.cleaned_data["version"])
+                decide(
+                    renewal_id=renewal.pk,
+                    officer=request.user,
+                    reason=form.cleaned_data["reason"],
+                    expected_version=form.cleaned_data["version"],
+                )
             except ApplicationError as e:
                 messages.error(request, e.message)
                 return redirect(reverse("admin:passports_iqamarenewal_decide", args=[renewal.pk]))
             messages.success(request, _("Decision recorded."))
             return redirect(reverse("admin:passports_iqamarenewal_changelist") + "?status__exact=UNDER_REVIEW")
-        items = [{"item": i, "checks": [check_from_json(c) for c in i.shown_checks]}
-                 for i in renewal.items.select_related("member__person", "member__person__iqama")]
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "renewal": renewal, "items": items,
-                   "form": form, "can_decide": can_decide(renewal), "title": _("Decide on %(reference)s") % {"reference": renewal.reference}}
+        items = [
+            {"item": i, "checks": [check_from_json(c) for c in i.shown_checks]}
+            for i in renewal.items.select_related("member__person", "member__person__iqama")
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "renewal": renewal,
+            "items": items,
+            "form": form,
+            "can_decide": can_decide(renewal),
+            "title": _("Decide on %(reference)s") % {"reference": renewal.reference},
+        }
         return render(request, "passports/admin_decide.html", context)

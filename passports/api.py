@@ -1,6 +1,7 @@
 """REST API of the family iqama renewal (API.md, passports section). Every answer is rendered by
 an output serializer (`OutputSerializer(obj).data`), so the OpenAPI schema is the contract; the
 renewal's payment is payments' one payment shape."""
+
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response

@@ -7,6 +7,7 @@ through IQAMA_RENEWAL; pages, admin and the API ask it what is allowed (`IQAMA_R
 
 `auto_approve` is the re-check's own move and `approve` the officer's, so an officer can decide only a
 request under review. Exit/re-entry visas will declare their own flow beside this one."""
+
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -18,12 +19,15 @@ S = IqamaRenewal.Status
 
 # What the head of family is told when a request reaches a status (others send nothing).
 NOTIFY_TEXTS = {
-    S.APPROVED: (_("Family iqama renewal approved"),
-                 _("Request %(reference)s is approved: the iqamas of %(count)s dependents were renewed.")),
-    S.UNDER_REVIEW: (_("Family iqama renewal under review"),
-                     _("Request %(reference)s: a condition changed after the quote, so an officer will review it.")),
-    S.REJECTED: (_("Family iqama renewal rejected"),
-                 _("Request %(reference)s was rejected: %(reason)s. SAR %(amount)s is refunded.")),
+    S.APPROVED: (
+        _("Family iqama renewal approved"),
+        _("Request %(reference)s is approved: the iqamas of %(count)s dependents were renewed."),
+    ),
+    S.UNDER_REVIEW: (
+        _("Family iqama renewal under review"),
+        _("Request %(reference)s: a condition changed after the quote, so an officer will review it."),
+    ),
+    S.REJECTED: (_("Family iqama renewal rejected"), _("Request %(reference)s was rejected: %(reason)s. SAR %(amount)s is refunded.")),
 }
 
 
@@ -34,10 +38,17 @@ def renewal_notify(renewal_id: int, status: str) -> None:
     renewal = IqamaRenewal.objects.select_related("head", "payment").get(pk=renewal_id)
     title, body = NOTIFY_TEXTS[status]
     notification_send(
-        person=renewal.head, kind="iqama_renewal", event_key=f"iqama_renewal:{renewal.pk}:{status}",
-        title=title, body=body,
-        context={"reference": renewal.reference, "count": renewal.items.count(), "reason": renewal.decision_reason,
-                 "amount": f"{renewal.payment.amount:.2f}" if renewal.payment_id else "0.00"},
+        person=renewal.head,
+        kind="iqama_renewal",
+        event_key=f"iqama_renewal:{renewal.pk}:{status}",
+        title=title,
+        body=body,
+        context={
+            "reference": renewal.reference,
+            "count": renewal.items.count(),
+            "reason": renewal.decision_reason,
+            "amount": f"{renewal.payment.amount:.2f}" if renewal.payment_id else "0.00",
+        },
         link=reverse("passports:detail", kwargs={"pk": renewal.pk}),
     )
 

@@ -1,5 +1,6 @@
 """The family iqama renewal request, its items and history. Iqamas, passports, family links,
 insurance and medical exams are the registry's."""
+
 from typing import NamedTuple
 
 from django.db import models
@@ -35,14 +36,16 @@ class IqamaRenewal(models.Model):
     head = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="iqama_renewals", verbose_name=_("head of family"))
     reference = models.CharField(_("reference"), max_length=20, unique=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.AWAITING_PAYMENT, db_index=True)
-    payment = models.OneToOneField("payments.Payment", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("payment"))
+    payment = models.OneToOneField(
+        "payments.Payment", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("payment")
+    )
     # The token of the review form (or the API's idempotency key): a second submit of the same form is refused.
     idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
     stop_reason = models.TextField(_("why it stopped for review"), blank=True)
     decision_reason = models.TextField(_("officer's reason"), blank=True)
-    decided_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                   verbose_name=_("decided by"))
+    decided_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("decided by")
+    )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     processing_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

@@ -1,5 +1,6 @@
 """Reads of the family iqama renewal, always scoped to the head of family who asks.
 Another head's dependent or request is NOT_FOUND (404), never 403."""
+
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -17,18 +18,21 @@ def dependent_list_for_head(*, head: Person):
     """The head's dependents with their iqama, and `passport_expiry` (the current passport) and
     `insurance_expiry` (the latest policy) annotated."""
     current_passport = Passport.objects.filter(person=OuterRef("person"), current=True).order_by("-expiry_date")
-    return (FamilyMember.objects.filter(head=head)
-            .select_related("person", "person__iqama")
-            .annotate(insurance_expiry=Max("person__insurances__expiry_date"),
-                      passport_expiry=Subquery(current_passport.values("expiry_date")[:1]))
-            .order_by("id"))
+    return (
+        FamilyMember.objects.filter(head=head)
+        .select_related("person", "person__iqama")
+        .annotate(
+            insurance_expiry=Max("person__insurances__expiry_date"), passport_expiry=Subquery(current_passport.values("expiry_date")[:1])
+        )
+        .order_by("id")
+    )
 
 
 def dependent_get_for_head(*, head: Person, dependent_id) -> FamilyMember:
     try:
         return dependent_list_for_head(head=head).get(pk=int(dependent_id))
     except (FamilyMember.DoesNotExist, ValueError, TypeError):
-        raise NotFound()
+        raise NotFound() from None
 
 
 @dataclass
@@ -70,7 +74,8 @@ def family_overview_for_head(*, head: Person) -> list[FamilyRow]:
 def _renewals():
     return IqamaRenewal.objects.select_related("payment", "head").prefetch_related(
         Prefetch("items", queryset=IqamaRenewalItem.objects.select_related("member__person", "member__person__iqama")),
-        "events", "payment__items",
+        "events",
+        "payment__items",
     )
 
 
@@ -82,7 +87,7 @@ def renewal_get_for_head(*, head: Person, renewal_id) -> IqamaRenewal:
     try:
         return _renewals().get(head=head, pk=int(renewal_id))
     except (IqamaRenewal.DoesNotExist, ValueError, TypeError):
-        raise NotFound()
+        raise NotFound() from None
 
 
 def renewal_for_payment(*, payment_id: int) -> IqamaRenewal | None:

@@ -1,4 +1,5 @@
 """Workers of the family iqama renewal: each takes an id (or nothing) and calls one service."""
+
 from celery import shared_task
 
 from passports.services import renewal_process, renewal_processing_sweep

@@ -1,6 +1,7 @@
 """Pages of the family iqama renewal: family → checks → fees and confirmation → payment → result.
 The selection (dependents and periods) travels in the query string and is re-checked on every step;
 the request itself lives in the database from the confirmation on."""
+
 import uuid
 from urllib.parse import urlencode
 
@@ -22,8 +23,13 @@ from passports.forms import RenewalConfirmForm
 from passports.models import IqamaRenewal
 from passports.services.eligibility import allowed_periods, assess, check_from_json
 
-STEPS = [gettext_lazy("Choose dependents"), gettext_lazy("Conditions"), gettext_lazy("Fees and confirmation"),
-         gettext_lazy("Payment"), gettext_lazy("Result")]
+STEPS = [
+    gettext_lazy("Choose dependents"),
+    gettext_lazy("Conditions"),
+    gettext_lazy("Fees and confirmation"),
+    gettext_lazy("Payment"),
+    gettext_lazy("Result"),
+]
 
 
 def _steps(current: int):
@@ -47,7 +53,7 @@ def _renewal_or_404(request, pk) -> IqamaRenewal:
     try:
         return selectors.renewal_get_for_head(head=request.person, renewal_id=pk)
     except NotFound:
-        raise Http404
+        raise Http404 from None
 
 
 def _query(pairs) -> str:
@@ -59,18 +65,25 @@ def _query(pairs) -> str:
 def family(request):
     rows = selectors.family_overview_for_head(head=request.person)
     renewals = list(selectors.renewal_list_for_head(head=request.person)[:10])
-    return render(request, "passports/family.html", {
-        "rows": rows, "renewals": renewals, "steps": _steps(0),
-        "periods": ", ".join(str(p) for p in settings.IQAMA_PERIODS_MONTHS),
-        "worker_periods": ", ".join(str(p) for p in settings.IQAMA_DOMESTIC_WORKER_PERIODS_MONTHS),
-        "grace": settings.IQAMA_LATE_GRACE_DAYS})
+    return render(
+        request,
+        "passports/family.html",
+        {
+            "rows": rows,
+            "renewals": renewals,
+            "steps": _steps(0),
+            "periods": ", ".join(str(p) for p in settings.IQAMA_PERIODS_MONTHS),
+            "worker_periods": ", ".join(str(p) for p in settings.IQAMA_DOMESTIC_WORKER_PERIODS_MONTHS),
+            "grace": settings.IQAMA_LATE_GRACE_DAYS,
+        },
+    )
 
 
 def _selection_or_back(request):
     try:
         pairs = _selection(request)
     except NotFound:
-        raise Http404
+        raise Http404 from None
     except ApplicationError as e:
         messages.error(request, e.message)
         return None
@@ -87,10 +100,17 @@ def checks(request):
         return redirect("passports:family")
     assessments = [assess(member=m, months=n) for m, n in pairs]
     eligible_pairs = [(a.member, a.months) for a in assessments if a.eligible]
-    return render(request, "passports/checks.html", {
-        "assessments": assessments, "all_eligible": len(eligible_pairs) == len(assessments),
-        "query": _query(pairs), "eligible_query": _query(eligible_pairs) if eligible_pairs else "", "steps": _steps(1),
-    })
+    return render(
+        request,
+        "passports/checks.html",
+        {
+            "assessments": assessments,
+            "all_eligible": len(eligible_pairs) == len(assessments),
+            "query": _query(pairs),
+            "eligible_query": _query(eligible_pairs) if eligible_pairs else "",
+            "steps": _steps(1),
+        },
+    )
 
 
 @person_required
@@ -105,8 +125,11 @@ def quote(request):
     if request.method == "POST" and form.is_valid():
         try:
             renewal = services.renewal_submit(
-                head=request.person, items=[{"dependent_id": m.pk, "months": n} for m, n in pairs],
-                idempotency_key=form.cleaned_data["token"], ip=client_ip(request))
+                head=request.person,
+                items=[{"dependent_id": m.pk, "months": n} for m, n in pairs],
+                idempotency_key=form.cleaned_data["token"],
+                ip=client_ip(request),
+            )
         except ApplicationError as e:
             existing = e.details.get("id") if e.code == "ALREADY_SUBMITTED" else None
             messages.error(request, e.message)
@@ -117,8 +140,11 @@ def quote(request):
         else:
             return redirect("passports:detail", pk=renewal.pk)
     total = sum((a.quote.total for a in assessments), start=0)
-    return render(request, "passports/quote.html", {
-        "assessments": assessments, "total": total, "form": form, "query": _query(pairs), "steps": _steps(2)})
+    return render(
+        request,
+        "passports/quote.html",
+        {"assessments": assessments, "total": total, "form": form, "query": _query(pairs), "steps": _steps(2)},
+    )
 
 
 @person_required
@@ -133,14 +159,27 @@ def detail(request, pk):
             checkout_url = ""
     items = []
     for i in renewal.items.all():
-        items.append({"item": i, "person": i.member.person, "iqama": getattr(i.member.person, "iqama", None),
-                      "checks": [check_from_json(c) for c in (i.checks_at_payment or [])]})
-    return render(request, "passports/detail.html", {
-        "renewal": renewal, "items": items, "checkout_url": checkout_url, "steps": _steps(3 if payable else 4),
-        "total": renewal.total,
-        # The re-check runs in a worker: the page refreshes until it has moved the request on.
-        "refresh": IQAMA_RENEWAL.can(renewal, "auto_approve"),
-    })
+        items.append(
+            {
+                "item": i,
+                "person": i.member.person,
+                "iqama": getattr(i.member.person, "iqama", None),
+                "checks": [check_from_json(c) for c in (i.checks_at_payment or [])],
+            }
+        )
+    return render(
+        request,
+        "passports/detail.html",
+        {
+            "renewal": renewal,
+            "items": items,
+            "checkout_url": checkout_url,
+            "steps": _steps(3 if payable else 4),
+            "total": renewal.total,
+            # The re-check runs in a worker: the page refreshes until it has moved the request on.
+            "refresh": IQAMA_RENEWAL.can(renewal, "auto_approve"),
+        },
+    )
 
 
 @person_required

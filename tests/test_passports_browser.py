@@ -17,10 +17,9 @@ def _page(browser, live_server, cookie, lang):
 
 def test_family_iqama_renewal_journey(browser, live_server, session_cookie_for, artifacts, transactional_db):
     from core import dates
-    from portal.demo import seed
-    from registry.models import Person
     from passports.models import IqamaRenewal
-    from registry.models import FamilyMember, Iqama
+    from portal.demo import seed
+    from registry.models import FamilyMember, Iqama, Person
 
     out = seed()
     head = Person.objects.get(id_number=out["people"]["head_of_family"]["id_number"])
@@ -105,10 +104,10 @@ def test_family_iqama_renewal_journey(browser, live_server, session_cookie_for, 
     # the officer sees each dependent's checks and why it stopped, and rejects with a reason (refund).
     from django.contrib.auth.models import User
 
-    from registry.models import HealthInsurance
     from passports.services import renewal_submit
     from payments.models import Payment
     from payments.services import payment_mark_paid
+    from registry.models import HealthInsurance
 
     son_ok = m["son_ok"]
     r2 = renewal_submit(head=head, items=[{"dependent_id": son_ok.pk, "months": 6}])
@@ -124,7 +123,7 @@ def test_family_iqama_renewal_journey(browser, live_server, session_cookie_for, 
     page.fill("#id_username", "iqama-officer")
     page.fill("#id_password", "officer-pass-123")
     page.click("input[type=submit]")
-    page.click(f"a[href=\"/admin/passports/iqamarenewal/{r2.pk}/decide/\"]")
+    page.click(f'a[href="/admin/passports/iqamarenewal/{r2.pk}/decide/"]')
     page.wait_for_url(f"**/admin/passports/iqamarenewal/{r2.pk}/decide/")
     assert page.get_by_test_id("stop-reason").inner_text() == f"{son_ok.person.id_number}: HEALTH_INSURANCE"
     page.screenshot(path=str(artifacts / "iqama-8-officer-review.png"), full_page=True)

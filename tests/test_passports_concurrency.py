@@ -1,4 +1,5 @@
 """Two submissions of the same renewal at the same moment (two tabs): one request, one payment."""
+
 import threading
 
 import pytest
@@ -65,8 +66,14 @@ def test_same_form_twice_at_once_makes_one_request_and_one_payment(family):
 def test_two_tabs_two_tokens_same_dependent_via_api(family, api_client_for):
     head, (wife, _d) = family
     clients = [api_client_for(head) for _ in range(2)]
-    results = race(2, lambda i: clients[i].post("/api/v1/passports/iqama-renewals/", {
-        "items": [{"dependent_id": wife.pk, "months": 6}], "idempotency_key": f"tab-{i}-token-0123456789"}, format="json"))
+    results = race(
+        2,
+        lambda i: clients[i].post(
+            "/api/v1/passports/iqama-renewals/",
+            {"items": [{"dependent_id": wife.pk, "months": 6}], "idempotency_key": f"tab-{i}-token-0123456789"},
+            format="json",
+        ),
+    )
     codes = sorted(r.status_code for r in results)
     assert codes == [201, 409]
     refused = next(r for r in results if r.status_code == 409)

@@ -1,10 +1,12 @@
 """Fees of the family iqama renewal: a table for every period, relation and late-renewal count, and
 properties of the one fee function (hypothesis)."""
+
 import datetime as dt
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings as hsettings
+from hypothesis import given
+from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from passports.services.fees import renewal_quote
@@ -17,16 +19,19 @@ BASE = {3: (D("1200.00"), D("162.50")), 6: (D("2400.00"), D("325.00")), 9: (D("3
 
 
 @pytest.mark.parametrize("months", [3, 6, 9, 12])
-@pytest.mark.parametrize("days_past_expiry,count,fine,blocked", [
-    (-25, 0, None, False),  # not expired
-    (0, 0, None, False),  # expires today
-    (3, 0, None, False),  # within the 3-day grace
-    (3, 1, None, False),
-    (4, 0, D("500.00"), False),  # first late renewal
-    (10, 1, D("1000.00"), False),  # second
-    (10, 2, None, True),  # third: blocked, no fine quoted
-    (400, 5, None, True),
-])
+@pytest.mark.parametrize(
+    "days_past_expiry,count,fine,blocked",
+    [
+        (-25, 0, None, False),  # not expired
+        (0, 0, None, False),  # expires today
+        (3, 0, None, False),  # within the 3-day grace
+        (3, 1, None, False),
+        (4, 0, D("500.00"), False),  # first late renewal
+        (10, 1, D("1000.00"), False),  # second
+        (10, 2, None, True),  # third: blocked, no fine quoted
+        (400, 5, None, True),
+    ],
+)
 def test_fee_table(months, days_past_expiry, count, fine, blocked):
     expiry = TODAY - dt.timedelta(days=days_past_expiry)
     q = renewal_quote(expiry=expiry, months=months, late_renewal_count=count, today=TODAY)

@@ -1,5 +1,6 @@
 """Family iqama renewal: conditions on the demo family, API contract, submission rules, payment →
 re-check → APPROVED / UNDER_REVIEW, officer decisions, pages, and outsiders on every endpoint and page."""
+
 import datetime as dt
 from decimal import Decimal
 
@@ -8,14 +9,13 @@ from django.urls import reverse
 
 from core import dates
 from core.models import AuditLog
-from registry.models import NationalAddress, Person
 from notifications.models import Notification
 from passports.models import IqamaRenewal, IqamaRenewalItem
-from registry.models import FamilyMember, HealthInsurance, Iqama, MedicalExam
 from passports.services import renewal_approve, renewal_reject, renewal_submit
 from passports.services.eligibility import assess
 from payments.models import Payment
 from payments.services import payment_mark_paid
+from registry.models import FamilyMember, HealthInsurance, Iqama, MedicalExam, NationalAddress, Person
 from tests.factories import CivilFineFactory, TrafficViolationFactory
 
 pytestmark = pytest.mark.django_db
@@ -59,8 +59,15 @@ def test_every_condition_fails_with_its_own_code(fam):
     TrafficViolationFactory(person=head)
     Iqama.objects.filter(person=head).update(expiry_date=dates.today() - dt.timedelta(days=1))
     Iqama.objects.filter(person=p).update(expiry_date=dates.today() - dt.timedelta(days=10), late_renewal_count=2)
-    assert failed_codes(wife) == ["HEAD_IQAMA_INVALID", "UNPAID_VIOLATIONS", "NATIONAL_ADDRESS", "BIOMETRICS", "OUTSIDE_KINGDOM",
-                                  "REPORTED_ABSENT", "REPEATED_LATE_RENEWAL"]
+    assert failed_codes(wife) == [
+        "HEAD_IQAMA_INVALID",
+        "UNPAID_VIOLATIONS",
+        "NATIONAL_ADDRESS",
+        "BIOMETRICS",
+        "OUTSIDE_KINGDOM",
+        "REPORTED_ABSENT",
+        "REPEATED_LATE_RENEWAL",
+    ]
 
 
 def test_biometrics_not_required_under_min_age_and_civil_fine_of_dependent_blocks(fam, settings):
@@ -109,8 +116,11 @@ def test_api_needs_a_token(fam):
 
     _head, m = fam
     c = APIClient()
-    for url in ["/api/v1/passports/dependents/", f"/api/v1/passports/dependents/{m['wife_ok'].pk}/iqama-renewal/quote/?months=6",
-                "/api/v1/passports/iqama-renewals/"]:
+    for url in [
+        "/api/v1/passports/dependents/",
+        f"/api/v1/passports/dependents/{m['wife_ok'].pk}/iqama-renewal/quote/?months=6",
+        "/api/v1/passports/iqama-renewals/",
+    ]:
         r = c.get(url)
         assert r.status_code == 401 and r.json()["error"]["code"] == "NOT_AUTHENTICATED"
     r = c.post("/api/v1/passports/iqama-renewals/", {"items": [{"dependent_id": m["wife_ok"].pk, "months": 6}]}, format="json")
@@ -125,9 +135,15 @@ def test_quote_api(fam, api_client_for, settings):
     assert r.status_code == 200
     body = r.json()
     assert body["eligible"] is True
-    assert [x["code"] for x in body["checks"]][0] == "HEAD_IQAMA_INVALID" and all(x["passed"] for x in body["checks"])
-    assert body["fees"] == {"items": [{"code": "DEPENDENT_LEVY", "amount": "2400.00"}, {"code": "IQAMA_FEE", "amount": "325.00"},
-                                      {"code": "LATE_FINE", "amount": "500.00"}], "total": "3225.00"}
+    assert body["checks"][0]["code"] == "HEAD_IQAMA_INVALID" and all(x["passed"] for x in body["checks"])
+    assert body["fees"] == {
+        "items": [
+            {"code": "DEPENDENT_LEVY", "amount": "2400.00"},
+            {"code": "IQAMA_FEE", "amount": "325.00"},
+            {"code": "LATE_FINE", "amount": "500.00"},
+        ],
+        "total": "3225.00",
+    }
     assert body["new_expiry"]["gregorian"] == dates.add_months(dates.today(), 6).isoformat()
 
     r = c.get(f"/api/v1/passports/dependents/{m['daughter_passport_expiring'].pk}/iqama-renewal/quote/?months=3")
@@ -159,8 +175,11 @@ def test_quote_of_another_heads_dependent_is_404(fam, api_client_for, outsider):
 
 def test_submit_two_dependents_one_payment(fam, api_client_for):
     head, m = fam
-    r = api_client_for(head).post("/api/v1/passports/iqama-renewals/", {"items": [
-        {"dependent_id": m["wife_ok"].pk, "months": 6}, {"dependent_id": m["worker_domestic"].pk, "months": 12}]}, format="json")
+    r = api_client_for(head).post(
+        "/api/v1/passports/iqama-renewals/",
+        {"items": [{"dependent_id": m["wife_ok"].pk, "months": 6}, {"dependent_id": m["worker_domestic"].pk, "months": 12}]},
+        format="json",
+    )
     assert r.status_code == 201, r.json()
     body = r.json()
     assert body["status"] == "AWAITING_PAYMENT" and body["reference"].startswith("IQR-")
@@ -181,11 +200,17 @@ def test_submit_refusals_leave_nothing(fam, api_client_for, outsider):
     c = api_client_for(head)
     url = "/api/v1/passports/iqama-renewals/"
     # not eligible
-    r = c.post(url, {"items": [{"dependent_id": m["wife_ok"].pk, "months": 6}, {"dependent_id": m["son_no_insurance"].pk, "months": 6}]}, format="json")
+    r = c.post(
+        url,
+        {"items": [{"dependent_id": m["wife_ok"].pk, "months": 6}, {"dependent_id": m["son_no_insurance"].pk, "months": 6}]},
+        format="json",
+    )
     assert r.status_code == 409 and r.json()["error"]["code"] == "NOT_ELIGIBLE"
     items = r.json()["error"]["details"]["items"]
     assert [(i["dependent_id"], i["eligible"], [c["code"] for c in i["checks"]]) for i in items] == [
-        (m["wife_ok"].pk, True, []), (m["son_no_insurance"].pk, False, ["HEALTH_INSURANCE"])]
+        (m["wife_ok"].pk, True, []),
+        (m["son_no_insurance"].pk, False, ["HEALTH_INSURANCE"]),
+    ]
     # period
     r = c.post(url, {"items": [{"dependent_id": m["wife_ok"].pk, "months": 7}]}, format="json")
     assert r.status_code == 400 and r.json()["error"]["code"] == "INVALID_PERIOD"
@@ -194,7 +219,9 @@ def test_submit_refusals_leave_nothing(fam, api_client_for, outsider):
     assert r.status_code == 409 and r.json()["error"]["details"]["items"][0]["checks"][0]["code"] == "PERIOD_NOT_ALLOWED"
     # empty, duplicate, malformed
     assert c.post(url, {"items": []}, format="json").status_code == 400
-    r = c.post(url, {"items": [{"dependent_id": m["wife_ok"].pk, "months": 6}, {"dependent_id": m["wife_ok"].pk, "months": 3}]}, format="json")
+    r = c.post(
+        url, {"items": [{"dependent_id": m["wife_ok"].pk, "months": 6}, {"dependent_id": m["wife_ok"].pk, "months": 3}]}, format="json"
+    )
     assert r.status_code == 400 and r.json()["error"]["code"] == "DUPLICATE_DEPENDENT"
     r = c.post(url, {"items": "nope"}, format="json")
     assert r.status_code == 400 and r.json()["error"]["code"] == "VALIDATION_ERROR"
@@ -215,7 +242,9 @@ def test_cannot_submit_twice(fam, api_client_for):
     assert c.post(url, body, format="json").status_code == 201
     r = c.post(url, body, format="json")
     assert r.status_code == 409 and r.json()["error"]["code"] == "ALREADY_SUBMITTED"
-    r = c.post(url, {"items": [{"dependent_id": m["wife_ok"].pk, "months": 3}, {"dependent_id": m["son_ok"].pk, "months": 3}]}, format="json")
+    r = c.post(
+        url, {"items": [{"dependent_id": m["wife_ok"].pk, "months": 3}, {"dependent_id": m["son_ok"].pk, "months": 3}]}, format="json"
+    )
     assert r.status_code == 409 and r.json()["error"]["code"] == "RENEWAL_IN_PROGRESS"
     assert r.json()["error"]["details"]["items"][0]["dependent_id"] == m["wife_ok"].pk
     assert IqamaRenewal.objects.count() == 1 and Payment.objects.filter(purpose="iqama_renewal").count() == 1
@@ -228,8 +257,17 @@ def test_database_refuses_a_second_open_item_per_dependent(fam):
     r = renewal_submit(head=head, items=[{"dependent_id": m["wife_ok"].pk, "months": 6}])
     item = r.items.get()
     with pytest.raises(IntegrityError), transaction.atomic():
-        IqamaRenewalItem.objects.create(renewal=r, member=item.member, months=3, old_expiry=item.old_expiry, new_expiry=item.new_expiry,
-                                        levy=0, iqama_fee=0, late_fine=0, total=0)
+        IqamaRenewalItem.objects.create(
+            renewal=r,
+            member=item.member,
+            months=3,
+            old_expiry=item.old_expiry,
+            new_expiry=item.new_expiry,
+            levy=0,
+            iqama_fee=0,
+            late_fine=0,
+            total=0,
+        )
 
 
 def test_renewal_detail_and_cancel_of_another_head_are_404(fam, api_client_for, outsider):
@@ -262,7 +300,9 @@ def test_paid_request_is_approved_and_iqamas_move(fam, django_capture_on_commit_
     head, m = fam
     today = dates.today()
     wife_old = Iqama.objects.get(person=m["wife_ok"].person).expiry_date
-    r = renewal_submit(head=head, items=[{"dependent_id": m["wife_ok"].pk, "months": 9}, {"dependent_id": m["son_expired"].pk, "months": 3}])
+    r = renewal_submit(
+        head=head, items=[{"dependent_id": m["wife_ok"].pk, "months": 9}, {"dependent_id": m["son_expired"].pk, "months": 3}]
+    )
     r = pay(r, django_capture_on_commit_callbacks)
     assert r.status == "APPROVED"
     wife_iq = Iqama.objects.get(person=m["wife_ok"].person)
@@ -408,7 +448,10 @@ def test_pages_of_outsider(fam, web_client_for, outsider, client):
     assert "Mona" not in page
     assert o.get(reverse("passports:checks") + f"?d={m['son_ok'].pk}").status_code == 404
     assert o.get(reverse("passports:quote") + f"?d={m['son_ok'].pk}&m{m['son_ok'].pk}=6").status_code == 404
-    assert o.post(reverse("passports:quote") + f"?d={m['son_ok'].pk}&m{m['son_ok'].pk}=6", {"token": "x" * 32, "confirm": "on"}).status_code == 404
+    assert (
+        o.post(reverse("passports:quote") + f"?d={m['son_ok'].pk}&m{m['son_ok'].pk}=6", {"token": "x" * 32, "confirm": "on"}).status_code
+        == 404
+    )
     assert o.get(reverse("passports:detail", kwargs={"pk": r.pk})).status_code == 404
     assert o.post(reverse("passports:cancel", kwargs={"pk": r.pk})).status_code == 404
     r.refresh_from_db()

@@ -2,6 +2,7 @@
 exactly one thing, every illegal one is 409 INVALID_STATE and changes nothing, a stale version is
 409 STALE_VERSION, a failing notification never undoes a move, an outsider is 404 with nothing
 changed, and pages, admin and the API ask the table."""
+
 import itertools
 import json
 import logging
@@ -35,8 +36,11 @@ pytestmark = pytest.mark.django_db
 S = IqamaRenewal.Status
 ACTIONS = sorted({a for acts in IQAMA_RENEWAL.moves.values() for a in acts})
 LEGAL = [(frm, action, to) for frm, acts in IQAMA_RENEWAL.moves.items() for action, to in acts.items()]
-ILLEGAL = [(status, action) for status, action in itertools.product(IQAMA_RENEWAL.statuses, ACTIONS)
-           if IQAMA_RENEWAL.target(status, action) is None]
+ILLEGAL = [
+    (status, action)
+    for status, action in itertools.product(IQAMA_RENEWAL.statuses, ACTIONS)
+    if IQAMA_RENEWAL.target(status, action) is None
+]
 
 
 @pytest.fixture
@@ -69,8 +73,11 @@ def state(renewal: IqamaRenewal) -> dict:
         "history": list(IqamaRenewalEvent.objects.filter(renewal=r).values_list("pk", flat=True)),
         "audit": AuditLog.objects.filter(object_id=str(r.pk), action__startswith="iqama_renewal.").count(),
         "items": list(IqamaRenewalItem.objects.filter(renewal=r).values_list("is_open", "applied_at", "checks_at_payment")),
-        "iqamas": list(Iqama.objects.filter(person_id__in=IqamaRenewalItem.objects.filter(renewal=r).values("member__person_id"))
-                       .order_by("pk").values_list("expiry_date", "late_renewal_count", "version")),
+        "iqamas": list(
+            Iqama.objects.filter(person_id__in=IqamaRenewalItem.objects.filter(renewal=r).values("member__person_id"))
+            .order_by("pk")
+            .values_list("expiry_date", "late_renewal_count", "version")
+        ),
         "payment": Payment.objects.filter(pk=r.payment_id).values_list("status", flat=True).first(),
         "notifications": Notification.objects.count(),
     }
@@ -96,7 +103,9 @@ def test_every_legal_move_writes_one_history_row_and_one_audit_row(renewal, admi
     r.refresh_from_db()
     assert r.status == to and after["row"][1] == before["row"][1] + 1
     new = IqamaRenewalEvent.objects.exclude(pk__in=before["history"]).filter(renewal=r)
-    assert [(e.action, e.from_status, e.to_status, e.note, e.officer_id) for e in new] == [(action, frm, to, f"test {action}", admin_user.pk)]
+    assert [(e.action, e.from_status, e.to_status, e.note, e.officer_id) for e in new] == [
+        (action, frm, to, f"test {action}", admin_user.pk)
+    ]
     audit = AuditLog.objects.filter(object_id=str(r.pk), action=f"iqama_renewal.{to.lower()}")
     assert audit.count() == 1 and after["audit"] == before["audit"] + 1
     assert audit.get().officer == admin_user
@@ -135,8 +144,10 @@ def test_stale_version_is_409_and_changes_nothing(fam, renewal, admin_user, api_
     head, _m = fam
     stale = renewal.version - 1
     before = state(renewal)
-    for call in (lambda: renewal_cancel(renewal_id=renewal.pk, head=head, expected_version=stale),
-                 lambda: IQAMA_RENEWAL.move(renewal.pk, "cancel", expected_version="not a number")):
+    for call in (
+        lambda: renewal_cancel(renewal_id=renewal.pk, head=head, expected_version=stale),
+        lambda: IQAMA_RENEWAL.move(renewal.pk, "cancel", expected_version="not a number"),
+    ):
         with pytest.raises(ApplicationError) as e:
             call()
         assert (e.value.code, e.value.status, e.value.details) == ("STALE_VERSION", 409, {"current_version": renewal.version})

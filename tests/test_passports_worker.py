@@ -1,6 +1,7 @@
 """Family iqama renewal end to end with a real Celery worker on Redis and PostgreSQL:
 quote → request → signed SADAD notification → the worker re-checks → APPROVED with the new expiry dates;
 and a condition that changed after the quote sends the request to an officer's review."""
+
 import json
 
 import pytest
@@ -18,8 +19,7 @@ pytestmark = [pytest.mark.worker]
 @pytest.fixture
 def fam(celery_worker):
     from portal.demo import seed
-    from registry.models import Person
-    from registry.models import FamilyMember
+    from registry.models import FamilyMember, Person
 
     out = seed()
     head = Person.objects.get(id_number=out["people"]["head_of_family"]["id_number"])
@@ -29,10 +29,17 @@ def fam(celery_worker):
 def sadad_pay(payment: dict, bank_reference: str):
     from payments.services import sadad_sign
 
-    raw = json.dumps({"bill_number": payment["sadad"]["bill_number"], "amount": payment["amount"],
-                      "paid_at": "2026-11-23T10:00:00+03:00", "bank_reference": bank_reference}).encode()
-    return APIClient().post("/api/v1/payments/sadad/notifications/", data=raw, content_type="application/json",
-                            HTTP_X_SADAD_SIGNATURE=sadad_sign(raw_body=raw))
+    raw = json.dumps(
+        {
+            "bill_number": payment["sadad"]["bill_number"],
+            "amount": payment["amount"],
+            "paid_at": "2026-11-23T10:00:00+03:00",
+            "bank_reference": bank_reference,
+        }
+    ).encode()
+    return APIClient().post(
+        "/api/v1/payments/sadad/notifications/", data=raw, content_type="application/json", HTTP_X_SADAD_SIGNATURE=sadad_sign(raw_body=raw)
+    )
 
 
 def status_of(pk):
@@ -46,8 +53,11 @@ def test_sadad_payment_approves_in_the_worker(fam, api_client_for, settings):
     wife_old = Iqama.objects.get(person=m["wife_ok"].person).expiry_date
     q = c.get(f"/api/v1/passports/dependents/{m['wife_ok'].pk}/iqama-renewal/quote/?months=12").json()
     assert q["eligible"] is True
-    r = c.post("/api/v1/passports/iqama-renewals/", {"items": [
-        {"dependent_id": m["wife_ok"].pk, "months": 12}, {"dependent_id": m["son_expired"].pk, "months": 6}]}, format="json")
+    r = c.post(
+        "/api/v1/passports/iqama-renewals/",
+        {"items": [{"dependent_id": m["wife_ok"].pk, "months": 12}, {"dependent_id": m["son_expired"].pk, "months": 6}]},
+        format="json",
+    )
     assert r.status_code == 201, r.json()
     body = r.json()
     # the quote and the payment come from the same function
@@ -63,8 +73,11 @@ def test_sadad_payment_approves_in_the_worker(fam, api_client_for, settings):
     assert [h["status"] for h in detail["history"]] == ["AWAITING_PAYMENT", "PROCESSING", "APPROVED"]
     assert detail["payment"]["status"] == "PAID"
     # the notification is written on commit, just after the status: wait for it, then check it is there once
-    wait_for(lambda: Notification.objects.filter(person=head, event_key=f"iqama_renewal:{body['id']}:APPROVED").exists(),
-             timeout=20, message="approval notification")
+    wait_for(
+        lambda: Notification.objects.filter(person=head, event_key=f"iqama_renewal:{body['id']}:APPROVED").exists(),
+        timeout=20,
+        message="approval notification",
+    )
     assert Notification.objects.filter(person=head, event_key=f"iqama_renewal:{body['id']}:APPROVED").count() == 1
 
 
@@ -82,6 +95,9 @@ def test_condition_changed_after_quote_goes_to_review(fam, api_client_for, setti
     r = IqamaRenewal.objects.get(pk=body["id"])
     assert r.stop_reason == f"{m['son_ok'].person.id_number}: HEALTH_INSURANCE, OUTSIDE_KINGDOM"
     assert Iqama.objects.get(person=m["son_ok"].person).expiry_date == old
-    wait_for(lambda: Notification.objects.filter(person=head, event_key=f"iqama_renewal:{r.pk}:UNDER_REVIEW").exists(),
-             timeout=20, message="review notification")
+    wait_for(
+        lambda: Notification.objects.filter(person=head, event_key=f"iqama_renewal:{r.pk}:UNDER_REVIEW").exists(),
+        timeout=20,
+        message="review notification",
+    )
     assert Notification.objects.filter(person=head, event_key=f"iqama_renewal:{r.pk}:UNDER_REVIEW").count() == 1

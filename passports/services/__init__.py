@@ -1,5 +1,6 @@
 """Family iqama renewal services: fees.py (the one fee function), eligibility.py (the conditions),
 renewal.py (the transitions). Payments calls passports.services.renewal_on_paid / renewal_on_refunded."""
+
 from passports.services.renewal import (  # noqa: F401
     renewal_approve,
     renewal_cancel,

@@ -3,6 +3,7 @@
 Each check has a code (API.md), a result, and — rendered in the active language — what it means
 and how to fix it, with a link when the portal itself can fix it. Stored as [{"code", "passed"}]
 so a stored result re-renders in either language."""
+
 import datetime as dt
 from dataclasses import dataclass
 
@@ -12,15 +13,23 @@ from django.utils.translation import gettext_lazy as _
 
 from core import dates
 from core.errors import ApplicationError
-from registry.models import NationalAddress, Person
-from registry.selectors import fines_unpaid
-from registry.models import FamilyMember, HealthInsurance, Iqama, MedicalExam, Passport
 from passports.services.fees import Quote, renewal_quote
+from registry.models import FamilyMember, HealthInsurance, Iqama, MedicalExam, NationalAddress, Passport, Person
+from registry.selectors import fines_unpaid
 
 # The order the checks are shown in.
 CODES = [
-    "HEAD_IQAMA_INVALID", "UNPAID_VIOLATIONS", "PASSPORT_VALIDITY", "NATIONAL_ADDRESS", "HEALTH_INSURANCE",
-    "MEDICAL_EXAM", "BIOMETRICS", "OUTSIDE_KINGDOM", "REPORTED_ABSENT", "REPEATED_LATE_RENEWAL", "PERIOD_NOT_ALLOWED",
+    "HEAD_IQAMA_INVALID",
+    "UNPAID_VIOLATIONS",
+    "PASSPORT_VALIDITY",
+    "NATIONAL_ADDRESS",
+    "HEALTH_INSURANCE",
+    "MEDICAL_EXAM",
+    "BIOMETRICS",
+    "OUTSIDE_KINGDOM",
+    "REPORTED_ABSENT",
+    "REPEATED_LATE_RENEWAL",
+    "PERIOD_NOT_ALLOWED",
 ]
 
 # code: (shown when passed, shown when failed: what it means, how to fix it, URL name that fixes it or "")

@@ -1,5 +1,6 @@
 """The one fee function of the family iqama renewal. The quote, the payment and the approval all
 call `renewal_quote`; amounts come from settings, with Decimal arithmetic, two places."""
+
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -74,5 +75,11 @@ def renewal_quote(*, expiry: dt.date, months: int, late_renewal_count: int, toda
     if late and not blocked:
         fine = settings.IQAMA_LATE_FINE_FIRST if late_renewal_count == 0 else settings.IQAMA_LATE_FINE_SECOND
         items.append(FeeItem(LATE_FINE, _money(fine)))
-    return Quote(months=months, old_expiry=expiry, new_expiry=new_expiry_for(expiry=expiry, months=months, today=today),
-                 late=late, late_blocked=blocked, items=tuple(items))
+    return Quote(
+        months=months,
+        old_expiry=expiry,
+        new_expiry=new_expiry_for(expiry=expiry, months=months, today=today),
+        late=late,
+        late_blocked=blocked,
+        items=tuple(items),
+    )

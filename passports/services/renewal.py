@@ -3,6 +3,7 @@
 version (409 STALE_VERSION), saves, writes one history row and one audit row
 (`iqama_renewal.<status lower>`), and notifies the head after commit. Follow-up work is queued by
 task path on commit (core.transitions.enqueue), never by importing the tasks."""
+
 import logging
 import uuid
 
@@ -47,15 +48,26 @@ def parse_months(value) -> int:
     except (TypeError, ValueError):
         months = None
     if months not in all_periods():
-        raise ApplicationError("INVALID_PERIOD", _("Choose a period of %(periods)s months.") % {
-            "periods": ", ".join(str(p) for p in all_periods())}, {"allowed": all_periods()}, status=400)
+        raise ApplicationError(
+            "INVALID_PERIOD",
+            _("Choose a period of %(periods)s months.") % {"periods": ", ".join(str(p) for p in all_periods())},
+            {"allowed": all_periods()},
+            status=400,
+        )
     return months
 
 
 def assessment_failure_details(assessments: list[Assessment]) -> dict:
-    return {"items": [{"dependent_id": a.member.pk, "eligible": a.eligible,
-                       "checks": [{"code": c.code, "passed": c.passed, "message": c.message, "fix": c.fix} for c in a.checks if not c.passed]}
-                      for a in assessments]}
+    return {
+        "items": [
+            {
+                "dependent_id": a.member.pk,
+                "eligible": a.eligible,
+                "checks": [{"code": c.code, "passed": c.passed, "message": c.message, "fix": c.fix} for c in a.checks if not c.passed],
+            }
+            for a in assessments
+        ]
+    }
 
 
 # --- submit and cancel (the head of family) ----------------------------------------------------
@@ -67,7 +79,9 @@ def _wanted(items: list[dict]) -> list[tuple[int, int]]:
         try:
             dep_id = int(it["dependent_id"])
         except (KeyError, TypeError, ValueError):
-            raise ApplicationError("VALIDATION_ERROR", _("Each item needs a dependent_id."), {"fields": {"dependent_id": [_("A number is required.")]}})
+            raise ApplicationError(
+                "VALIDATION_ERROR", _("Each item needs a dependent_id."), {"fields": {"dependent_id": [_("A number is required.")]}}
+            ) from None
         wanted.append((dep_id, parse_months(it.get("months"))))
     ids = [d for d, _m in wanted]
     if len(set(ids)) != len(ids):
@@ -81,10 +95,17 @@ def _line_items(assessments: list[Assessment]) -> list[LineItem]:
         dep = a.member.person
         for fi in a.quote.items:
             ar, en = ITEM_TEXTS[fi.code]
-            out.append(LineItem(code=fi.code, kind=ITEM_KIND[fi.code],
-                                description_ar=f"{ar} — {dep.name_ar} ({a.months} أشهر)",
-                                description_en=f"{en} — {dep.name_en} ({a.months} months)",
-                                amount=fi.amount, settles_type="passports.familymember", settles_id=str(a.member.pk)))
+            out.append(
+                LineItem(
+                    code=fi.code,
+                    kind=ITEM_KIND[fi.code],
+                    description_ar=f"{ar} — {dep.name_ar} ({a.months} أشهر)",
+                    description_en=f"{en} — {dep.name_en} ({a.months} months)",
+                    amount=fi.amount,
+                    settles_type="passports.familymember",
+                    settles_id=str(a.member.pk),
+                )
+            )
     return out
 
 
@@ -102,42 +123,73 @@ def renewal_submit(*, head: Person, items: list[dict], idempotency_key: str | No
             Person.objects.select_for_update().get(pk=head.pk)
             existing = IqamaRenewal.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
             if existing is not None:
-                raise ApplicationError("ALREADY_SUBMITTED", _("This request has already been submitted."),
-                                       {"id": existing.pk if existing.head_id == head.pk else None}, status=409)
+                raise ApplicationError(
+                    "ALREADY_SUBMITTED",
+                    _("This request has already been submitted."),
+                    {"id": existing.pk if existing.head_id == head.pk else None},
+                    status=409,
+                )
             members = {m.pk: m for m in FamilyMember.objects.select_related("person", "head").filter(head=head, pk__in=ids)}
             if len(members) != len(ids):
                 raise NotFound(_("Dependent not found."))
             # A request whose bill lapsed still holds its dependents until the sweeper runs: close it now.
-            for stale in (IqamaRenewal.objects.filter(items__member_id__in=ids, items__is_open=True, payment__status__in=LAPSED,
-                                                      status__in=IQAMA_RENEWAL.statuses_allowing("lapse"))
-                          .values_list("pk", flat=True).distinct()):
+            for stale in (
+                IqamaRenewal.objects.filter(
+                    items__member_id__in=ids,
+                    items__is_open=True,
+                    payment__status__in=LAPSED,
+                    status__in=IQAMA_RENEWAL.statuses_allowing("lapse"),
+                )
+                .values_list("pk", flat=True)
+                .distinct()
+            ):
                 renewal_close_unpaid(renewal_id=stale)
             busy = list(IqamaRenewalItem.objects.filter(member_id__in=ids, is_open=True).values_list("member_id", "renewal__reference"))
             if busy:
-                raise ApplicationError("RENEWAL_IN_PROGRESS", _("A renewal is already in progress for this dependent."),
-                                       {"items": [{"dependent_id": d, "reference": r} for d, r in busy]}, status=409)
+                raise ApplicationError(
+                    "RENEWAL_IN_PROGRESS",
+                    _("A renewal is already in progress for this dependent."),
+                    {"items": [{"dependent_id": d, "reference": r} for d, r in busy]},
+                    status=409,
+                )
             assessments = [assess(member=members[d], months=m) for d, m in wanted]
             if not all(a.eligible for a in assessments):
-                raise ApplicationError("NOT_ELIGIBLE", _("Some dependents cannot be renewed now."),
-                                       assessment_failure_details(assessments), status=409)
+                raise ApplicationError(
+                    "NOT_ELIGIBLE", _("Some dependents cannot be renewed now."), assessment_failure_details(assessments), status=409
+                )
             renewal = IqamaRenewal.objects.create(head=head, reference=_new_reference(), idempotency_key=idempotency_key or None)
             for a in assessments:
                 q = a.quote
                 IqamaRenewalItem.objects.create(
-                    renewal=renewal, member=a.member, months=a.months, old_expiry=q.old_expiry, new_expiry=q.new_expiry,
-                    levy=q.amount(LEVY), iqama_fee=q.amount(IQAMA_FEE), late_fine=q.amount(LATE_FINE), total=q.total,
-                    late=q.late, checks_at_submit=[c.as_json() for c in a.checks],
+                    renewal=renewal,
+                    member=a.member,
+                    months=a.months,
+                    old_expiry=q.old_expiry,
+                    new_expiry=q.new_expiry,
+                    levy=q.amount(LEVY),
+                    iqama_fee=q.amount(IQAMA_FEE),
+                    late_fine=q.amount(LATE_FINE),
+                    total=q.total,
+                    late=q.late,
+                    checks_at_submit=[c.as_json() for c in a.checks],
                 )
             payment = payment_create(person=head, purpose=PURPOSE, object_id=str(renewal.pk), items=_line_items(assessments))
             renewal.payment = payment
             renewal.save(update_fields=["payment"])
             # The first history row: created, not moved (the flow's moves start from AWAITING_PAYMENT).
             IqamaRenewalEvent.objects.create(renewal=renewal, action="submit", from_status="", to_status=renewal.status)
-            audit_log_write(action="iqama_renewal.submitted", person=head, obj=renewal, to_status=renewal.status, ip=ip,
-                            dependents=ids, amount=str(payment.amount))
+            audit_log_write(
+                action="iqama_renewal.submitted",
+                person=head,
+                obj=renewal,
+                to_status=renewal.status,
+                ip=ip,
+                dependents=ids,
+                amount=str(payment.amount),
+            )
     except IntegrityError:
         # The partial unique index (one open renewal per dependent) or the idempotency key caught a race.
-        raise ApplicationError("ALREADY_SUBMITTED", _("This request has already been submitted."), status=409)
+        raise ApplicationError("ALREADY_SUBMITTED", _("This request has already been submitted."), status=409) from None
     return renewal
 
 
@@ -294,8 +346,9 @@ def renewal_approve(*, renewal_id: int, officer, reason: str, expected_version: 
         renewal = _decide(renewal_id=renewal_id, action="approve", officer=officer, reason=reason, expected_version=expected_version)
         items = _lock_items(renewal)
         _apply_new_expiry(items, {i.pk: assess(member=i.member, months=i.months) for i in items})
-        IQAMA_RENEWAL.apply(renewal, "approve", fields=DECISION_FIELDS, officer=officer, note=renewal.decision_reason,
-                            reason=renewal.decision_reason)
+        IQAMA_RENEWAL.apply(
+            renewal, "approve", fields=DECISION_FIELDS, officer=officer, note=renewal.decision_reason, reason=renewal.decision_reason
+        )
     return renewal
 
 
@@ -304,11 +357,15 @@ def renewal_reject(*, renewal_id: int, officer, reason: str, expected_version: i
     with transaction.atomic():
         renewal = _decide(renewal_id=renewal_id, action="reject", officer=officer, reason=reason, expected_version=expected_version)
         renewal.items.update(is_open=False)
-        IQAMA_RENEWAL.apply(renewal, "reject", fields=DECISION_FIELDS, officer=officer, note=renewal.decision_reason,
-                            reason=renewal.decision_reason)
+        IQAMA_RENEWAL.apply(
+            renewal, "reject", fields=DECISION_FIELDS, officer=officer, note=renewal.decision_reason, reason=renewal.decision_reason
+        )
         if renewal.payment_id:
-            payment_refund(payment_id=renewal.payment_id, reason=f"Iqama renewal {renewal.reference} rejected: {renewal.decision_reason}"[:300],
-                           officer=officer)
+            payment_refund(
+                payment_id=renewal.payment_id,
+                reason=f"Iqama renewal {renewal.reference} rejected: {renewal.decision_reason}"[:300],
+                officer=officer,
+            )
     return renewal
 
 
@@ -317,11 +374,17 @@ def renewal_processing_sweep() -> int:
     """Periodic: re-queue requests stuck waiting for their re-check (a lost broker message: the database is
     the source of truth) and close requests whose bill lapsed unpaid. Returns how many requests it touched."""
     cutoff = timezone.now() - timezone.timedelta(seconds=settings.IQAMA_RENEWAL_STUCK_AFTER_SECONDS)
-    ids = list(IqamaRenewal.objects.filter(status__in=IQAMA_RENEWAL.statuses_allowing("auto_approve"), updated_at__lt=cutoff)
-               .values_list("pk", flat=True)[:100])
+    ids = list(
+        IqamaRenewal.objects.filter(status__in=IQAMA_RENEWAL.statuses_allowing("auto_approve"), updated_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )[:100]
+    )
     for rid in ids:
         enqueue(PROCESS_TASK, rid)
-    unpaid = list(IqamaRenewal.objects.filter(status__in=IQAMA_RENEWAL.statuses_allowing("lapse"), payment__status__in=LAPSED)
-                  .values_list("pk", flat=True)[:100])
+    unpaid = list(
+        IqamaRenewal.objects.filter(status__in=IQAMA_RENEWAL.statuses_allowing("lapse"), payment__status__in=LAPSED).values_list(
+            "pk", flat=True
+        )[:100]
+    )
     closed = sum(renewal_close_unpaid(renewal_id=rid) for rid in unpaid)
     return len(ids) + closed
