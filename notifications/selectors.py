@@ -1,5 +1,5 @@
-from registry.models import Person
 from notifications.models import Notification
+from registry.models import Person
 
 
 def notification_list_for_person(*, person: Person, limit: int = 100):

@@ -1,7 +1,7 @@
 """The payments API of API.md: list, detail, card (Idempotency-Key), the bank's SADAD
 notifications."""
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -133,6 +133,12 @@ def _django_to_drf(fn, value):
         raise serializers.ValidationError(e.messages) from None
 
 
+# The SADAD answer's own status (a named enum, apart from the payment's status).
+@extend_schema_field({"type": "string", "enum": ["APPLIED", "ALREADY_APPLIED"]})
+class _SadadResultField(serializers.CharField):
+    pass
+
+
 class SadadNotificationApi(APIView):
     """Called by the bank. No session or token: the HMAC signature over the raw body is the
     authentication (verified before the body is parsed)."""
@@ -141,9 +147,9 @@ class SadadNotificationApi(APIView):
     permission_classes = [AllowAny]
 
     class OutputSerializer(serializers.Serializer):
-        status = serializers.ChoiceField(choices=["APPLIED", "ALREADY_APPLIED"])
+        status = _SadadResultField()
         bill_number = serializers.CharField()
-        payment_status = serializers.ChoiceField(choices=Payment.Status.values)
+        payment_status = serializers.CharField(help_text="The payment's status after the notification (PENDING, PAID, FAILED, EXPIRED, REFUNDED).")
 
         class Meta:
             ref_name = "SadadNotificationResult"

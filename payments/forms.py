@@ -1,4 +1,3 @@
-import datetime as dt
 
 from django import forms
 from django.utils import timezone
@@ -36,7 +35,7 @@ class CardForm(forms.Form):
                                   widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "cc-number", "data-testid": "card-number", "dir": "ltr"}))
     expiry_month = forms.IntegerField(label=_("Expiry month"), min_value=1, max_value=12,
                                       widget=forms.NumberInput(attrs={"autocomplete": "cc-exp-month", "data-testid": "card-expiry-month", "dir": "ltr", "placeholder": "MM"}))
-    expiry_year = forms.IntegerField(label=_("Expiry year"), min_value=dt.date.today().year - 1, max_value=2100,
+    expiry_year = forms.IntegerField(label=_("Expiry year"), min_value=timezone.localdate().year - 1, max_value=2100,
                                      widget=forms.NumberInput(attrs={"autocomplete": "cc-exp-year", "data-testid": "card-expiry-year", "dir": "ltr", "placeholder": "YYYY"}))
     cvv = forms.CharField(label=_("CVV"), max_length=4,
                           widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "cc-csc", "data-testid": "card-cvv", "dir": "ltr"}))

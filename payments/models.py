@@ -77,6 +77,9 @@ class PaymentItem(models.Model):
         ordering = ["id"]
         constraints = [models.CheckConstraint(condition=models.Q(amount__gte=Decimal("0")), name="payment_item_amount_not_negative")]
 
+    def __str__(self):
+        return f"{self.code} {self.amount}"
+
     @property
     def description(self):
         return localized(self.description_ar, self.description_en)
@@ -110,6 +113,9 @@ class IdempotencyKey(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["person", "key"], name="one_idempotency_key_per_person")]
 
+    def __str__(self):
+        return f"{self.key} → {self.response_status}"
+
 
 class SadadNotification(models.Model):
     """Every notification the bank sent that passed the signature check. bank_reference is
@@ -125,3 +131,6 @@ class SadadNotification(models.Model):
 
     class Meta:
         ordering = ["-received_at"]
+
+    def __str__(self):
+        return f"{self.bank_reference} {self.bill_number} {self.amount}"

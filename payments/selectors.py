@@ -1,8 +1,9 @@
 """Reads scoped to the person who asks: another person's payment is Http404 (pages: 404;
 the API's exception handler: 404 NOT_FOUND)."""
 from django.http import Http404
-from registry.models import Person
+
 from payments.models import Payment
+from registry.models import Person
 
 
 def payment_list_for_person(*, person: Person):

@@ -21,7 +21,6 @@ from payments.forms import BillLookupForm, CardForm
 from payments.models import Payment
 from payments.pdf import receipt_pdf_bytes
 
-
 # The payment's history as the person reads it: the flow's moves and the events around them.
 EVENT_LABELS = {
     "created": gettext_lazy("Bill issued"),

@@ -12,11 +12,18 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from registry.models import Fine
 from notifications.models import Notification
 from payments.models import IdempotencyKey, Payment, PaymentEvent, SadadNotification
-from payments.services import payment_expire_due, payment_fulfil, payment_mark_paid, payment_pay_by_card, sadad_notification_receive, sadad_sign
-from tests.test_payments_core import CALLS, CARD, make_payment  # noqa: F401  (registers "test_purpose")
+from payments.services import (
+    payment_expire_due,
+    payment_fulfil,
+    payment_mark_paid,
+    payment_pay_by_card,
+    sadad_notification_receive,
+    sadad_sign,
+)
+from registry.models import Fine
+from tests.test_payments_core import CALLS, CARD, make_payment
 
 
 @pytest.fixture(autouse=True)

@@ -2,6 +2,7 @@
 downloads the PDF (it opens and holds the amount) and finds the notification in the inbox."""
 import datetime as dt
 import io
+import pathlib
 from decimal import Decimal
 
 import pytest
@@ -11,8 +12,8 @@ import pytest
 def test_pay_outstanding_violation_by_card(browser, live_server, session_cookie_for, artifacts):
     from pypdf import PdfReader
 
-    from registry.models import Fine
     from payments.models import Payment, PaymentEvent
+    from registry.models import Fine
     from tests.factories import PersonFactory
 
     person = PersonFactory(name_en="Fahad Al-Otaibi", name_ar="فهد العتيبي")
@@ -63,7 +64,7 @@ def test_pay_outstanding_violation_by_card(browser, live_server, session_cookie_
     with page.expect_download() as dl:
         page.click('[data-testid="receipt-pdf"]')
     pdf_path = dl.value.path()
-    text = PdfReader(io.BytesIO(open(pdf_path, "rb").read())).pages[0].extract_text()
+    text = PdfReader(io.BytesIO(pathlib.Path(pdf_path).read_bytes())).pages[0].extract_text()
     assert "500.00" in text and payment.reference in text and "Traffic violation TV-5501" in text
 
     assert page.locator('[data-testid="unread-count"]').inner_text() == "1"

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from payments.models import Payment
 from payments.services import payment_expire, payment_lapse_handover
-from tests.test_idrenewal_flow import SCENARIO, enroll, start  # noqa: F401
 from tests.factories import AddressFactory, IdCardFactory
+from tests.test_idrenewal_flow import SCENARIO, enroll, start
 
 pytestmark = pytest.mark.django_db
 
@@ -48,10 +48,10 @@ def test_expired_bill_cancels_the_id_renewal(person, api_client_for, django_capt
 
 
 def test_expired_bill_frees_the_dependents_at_once(db, django_capture_on_commit_callbacks):
-    from portal.demo import seed
-    from registry.models import Person
     from passports.models import IqamaRenewal, IqamaRenewalItem
     from passports.services import renewal_submit
+    from portal.demo import seed
+    from registry.models import Person
 
     out = seed()
     head = Person.objects.get(id_number=out["people"]["head_of_family"]["id_number"])

@@ -13,11 +13,11 @@ from tests.conftest import wait_for
 
 @pytest.mark.worker
 def test_sadad_payment_fulfilled_once_by_the_worker(celery_worker, client):
-    from registry.models import Fine
-    from payments.models import Payment, PaymentEvent
     from fines.services import outstanding_payment_create
+    from payments.models import Payment, PaymentEvent
     from payments.services import sadad_sign
     from payments.tasks import payment_fulfil_task
+    from registry.models import Fine
     from tests.factories import PersonFactory
 
     person = PersonFactory()

@@ -87,7 +87,7 @@ def payment_create(*, person: Person, purpose: str, object_id: str, items: list[
             settles_type=i.settles_type,
             settles_id=str(i.settles_id),
         )
-        for i, a in zip(items, amounts)
+        for i, a in zip(items, amounts, strict=True)
     )
     # The flow's entry: no move leads into PENDING, so the first history row is written here.
     PaymentEvent.objects.create(payment=payment, action="created", to_status=payment.status, data={"amount": str(total)})

@@ -89,5 +89,6 @@ def payment_pay_by_card(*, person: Person, payment_id: int, idempotency_key: str
     except IntegrityError:
         row = IdempotencyKey.objects.get(person=person, key=key)
         if row.request_hash != request_hash:
-            raise ApplicationError("IDEMPOTENCY_KEY_REUSED", _("This Idempotency-Key was already used for a different request."), status=422)
+            raise ApplicationError("IDEMPOTENCY_KEY_REUSED", _("This Idempotency-Key was already used for a different request."),
+                                   status=422) from None
         return CardResult(row.response_status, row.response_body, row.payment_id, replayed=True)

@@ -67,7 +67,7 @@ def _parse(raw_body: bytes) -> tuple[str, str, Decimal, dt.datetime]:
         if not bank_reference or len(bank_reference) > 64 or amount.as_tuple().exponent < -2 or not amount.is_finite():
             raise ValueError
         if timezone.is_naive(paid_at):
-            paid_at = timezone.make_aware(paid_at, dt.timezone.utc)
+            paid_at = timezone.make_aware(paid_at, dt.UTC)
     except (ValueError, KeyError, TypeError, ArithmeticError, UnicodeDecodeError, AttributeError):
         raise ApplicationError("MALFORMED_REQUEST", _("The notification must carry bill_number, amount, paid_at and bank_reference."),
                                status=400) from None
