@@ -1,5 +1,6 @@
 """GET and POST /api/v1/payments/outstanding/: the unpaid fines and violations of the caller and
 the dependents they head, and one payment for a selection of them."""
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -76,6 +77,8 @@ class OutstandingApi(APIView):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        payment = services.outstanding_payment_create(person=request.user, selection=[(i["type"], i["id"]) for i in data.validated_data["items"]])
+        payment = services.outstanding_payment_create(
+            person=request.user, selection=[(i["type"], i["id"]) for i in data.validated_data["items"]]
+        )
         payment = payment_get_for_person(person=request.user, payment_id=payment.pk)
         return Response(PaymentOutputSerializer(payment).data, status=201)

@@ -1,4 +1,5 @@
 """The unpaid fines and violations a person can pay: their own and their dependents'."""
+
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -45,8 +46,11 @@ class OutstandingRow:
 def outstanding_for_person(*, person: Person) -> list[OutstandingRow]:
     """Unpaid fines (civil affairs first, then traffic) of the person and of the dependents they head."""
     dependent_ids = FamilyMember.objects.filter(head=person).values("person_id")
-    fines = (Fine.objects.filter(Q(person=person) | Q(person_id__in=dependent_ids), paid_at__isnull=True, kind__in=list(TYPE_OF_KIND))
-             .select_related("person").order_by("issued_on", "id"))
+    fines = (
+        Fine.objects.filter(Q(person=person) | Q(person_id__in=dependent_ids), paid_at__isnull=True, kind__in=list(TYPE_OF_KIND))
+        .select_related("person")
+        .order_by("issued_on", "id")
+    )
     order = list(TYPE_OF_KIND)
     rows = [OutstandingRow(f, f.person, f.person_id == person.pk) for f in fines]
     return sorted(rows, key=lambda r: order.index(r.obj.kind))

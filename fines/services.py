@@ -1,4 +1,5 @@
 """Paying outstanding fines and violations: one payment for a selection, settled once paid."""
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -17,9 +18,15 @@ def fine_line_item(*, fine: Fine, label_ar: str, label_en: str, owner: Person | 
     """A payment line that settles one registry fine when the payment is paid."""
     who_ar = f" — {owner.name_ar}" if owner else ""
     who_en = f" — {owner.name_en}" if owner else ""
-    return LineItem(code=ITEM_CODE.get(fine.kind, "FINE"), kind=PaymentItem.Code.FINE,
-                    description_ar=f"{label_ar} {fine.reference}{who_ar}"[:200], description_en=f"{label_en} {fine.reference}{who_en}"[:200],
-                    amount=fine.amount, settles_type=FINE_SETTLES_TYPE, settles_id=str(fine.pk))
+    return LineItem(
+        code=ITEM_CODE.get(fine.kind, "FINE"),
+        kind=PaymentItem.Code.FINE,
+        description_ar=f"{label_ar} {fine.reference}{who_ar}"[:200],
+        description_en=f"{label_en} {fine.reference}{who_en}"[:200],
+        amount=fine.amount,
+        settles_type=FINE_SETTLES_TYPE,
+        settles_id=str(fine.pk),
+    )
 
 
 def outstanding_payment_create(*, person: Person, selection: list[tuple[str, int]]) -> Payment:

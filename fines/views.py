@@ -1,4 +1,5 @@
 """The outstanding fines page: pick what to pay, get one bill."""
+
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 

@@ -34,10 +34,14 @@ class NotificationListApi(APIView):
 
     @extend_schema(responses=OutputSerializer)
     def get(self, request):
-        return Response(self.OutputSerializer({
-            "notifications": selectors.notification_list_for_person(person=request.user),
-            "unread": selectors.notification_unread_count(person=request.user),
-        }).data)
+        return Response(
+            self.OutputSerializer(
+                {
+                    "notifications": selectors.notification_list_for_person(person=request.user),
+                    "unread": selectors.notification_unread_count(person=request.user),
+                }
+            ).data
+        )
 
 
 class NotificationReadApi(APIView):

@@ -1,5 +1,6 @@
 """Notifications: the inbox entry (once per event) and its delivery by SMS and email in
 workers (once per event and channel)."""
+
 import datetime as dt
 import logging
 import smtplib
@@ -33,7 +34,9 @@ def _render_both(text, context):
     return out
 
 
-def notification_send(*, person: Person, kind: str, event_key: str, title, body, context: dict | None = None, link: str = "") -> Notification:
+def notification_send(
+    *, person: Person, kind: str, event_key: str, title, body, context: dict | None = None, link: str = ""
+) -> Notification:
     """Put a notification in the person's inbox once per event (idempotent on event_key) and
     queue its SMS and email after commit (robustly: a broker outage is left to the sweeper). `title` and `body` are gettext_lazy strings,
     rendered in Arabic and English."""
@@ -42,8 +45,14 @@ def notification_send(*, person: Person, kind: str, event_key: str, title, body,
     try:
         with transaction.atomic():
             n = Notification.objects.create(
-                person=person, kind=kind, event_key=event_key,
-                title_ar=t["ar"], title_en=t["en"], body_ar=b["ar"], body_en=b["en"], link=link,
+                person=person,
+                kind=kind,
+                event_key=event_key,
+                title_ar=t["ar"],
+                title_en=t["en"],
+                body_ar=b["ar"],
+                body_en=b["en"],
+                link=link,
             )
             deliveries = _deliveries_create(n, person)
     except IntegrityError:
@@ -57,9 +66,17 @@ def _deliveries_create(n: Notification, person: Person) -> list[Delivery]:
     lang = person.preferred_language if person.preferred_language in ("ar", "en") else "ar"
     out = []
     if person.mobile:
-        out.append(Delivery.objects.create(notification=n, channel=Delivery.Channel.SMS, idempotency_key=f"n{n.pk}:SMS", to=person.mobile, language=lang))
+        out.append(
+            Delivery.objects.create(
+                notification=n, channel=Delivery.Channel.SMS, idempotency_key=f"n{n.pk}:SMS", to=person.mobile, language=lang
+            )
+        )
     if person.email:
-        out.append(Delivery.objects.create(notification=n, channel=Delivery.Channel.EMAIL, idempotency_key=f"n{n.pk}:EMAIL", to=person.email, language=lang))
+        out.append(
+            Delivery.objects.create(
+                notification=n, channel=Delivery.Channel.EMAIL, idempotency_key=f"n{n.pk}:EMAIL", to=person.email, language=lang
+            )
+        )
     return out
 
 
@@ -70,7 +87,8 @@ def _render_message(delivery: Delivery) -> dict:
             "title": n.title_en if delivery.language == "en" else n.title_ar,
             "body": n.body_en if delivery.language == "en" else n.body_ar,
             "link": (settings.PORTAL_BASE_URL.rstrip("/") + n.link) if n.link.startswith("/") else "",
-            "person": n.person, "language": delivery.language,
+            "person": n.person,
+            "language": delivery.language,
         }
         return {
             "sms": render_to_string("notifications/sms.txt", ctx).strip(),
@@ -87,31 +105,39 @@ def notification_deliver(*, delivery_id: int) -> str:
     TransientDeliveryError so the task retries with backoff. Returns the outcome."""
     now = timezone.now()
     claimed = Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING).update(
-        status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+        status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
     if claimed != 1:
         return "skipped"
     delivery = Delivery.objects.select_related("notification__person").get(pk=delivery_id)
     msg = _render_message(delivery)
     try:
         if delivery.channel == Delivery.Channel.SMS:
-            provider_id = get_sms_backend().send(to=delivery.to, body=msg["sms"], language=delivery.language,
-                                                 idempotency_key=delivery.idempotency_key)
+            provider_id = get_sms_backend().send(
+                to=delivery.to, body=msg["sms"], language=delivery.language, idempotency_key=delivery.idempotency_key
+            )
         else:
-            email = EmailMultiAlternatives(subject=msg["subject"], body=msg["text"], to=[delivery.to],
-                                           headers={"Message-ID": f"<{delivery.idempotency_key.replace(':', '.')}@{settings.NOTIFICATION_EMAIL_DOMAIN}>"})
+            email = EmailMultiAlternatives(
+                subject=msg["subject"],
+                body=msg["text"],
+                to=[delivery.to],
+                headers={"Message-ID": f"<{delivery.idempotency_key.replace(':', '.')}@{settings.NOTIFICATION_EMAIL_DOMAIN}>"},
+            )
             email.attach_alternative(msg["html"], "text/html")
             email.send(fail_silently=False)
             provider_id = "email"
     except (TransientSmsError, smtplib.SMTPException, OSError) as e:
         final = delivery.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
         Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.SENDING).update(
-            status=Delivery.Status.FAILED if final else Delivery.Status.PENDING, last_error=str(e)[:300])
+            status=Delivery.Status.FAILED if final else Delivery.Status.PENDING, last_error=str(e)[:300]
+        )
         log.warning("delivery %s failed (attempt %s): %s", delivery_id, delivery.attempts, e)
         if final:
             return "failed"
         raise TransientDeliveryError(str(e)) from e
     Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.SENDING).update(
-        status=Delivery.Status.SENT, sent_at=timezone.now(), provider_id=provider_id[:100], last_error="")
+        status=Delivery.Status.SENT, sent_at=timezone.now(), provider_id=provider_id[:100], last_error=""
+    )
     return "sent"
 
 

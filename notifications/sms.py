@@ -1,6 +1,7 @@
 """The SMS gateway interface and its sandbox backend. settings.SMS_BACKEND picks the backend;
 a real provider's backend implements `send` the same way and raises TransientSmsError for
 failures worth retrying (timeouts, 5xx, throttling)."""
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.module_loading import import_string

@@ -1,5 +1,6 @@
 """The payments API of API.md: list, detail, card (Idempotency-Key), the bank's SADAD
 notifications."""
+
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -109,17 +110,27 @@ class PaymentCardApi(APIView):
                 raise serializers.ValidationError({"expiry_year": e.messages}) from None
             return data
 
-    @extend_schema(request=InputSerializer, responses=PaymentOutputSerializer, operation_id="payments_card",
-                   parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True)])
+    @extend_schema(
+        request=InputSerializer,
+        responses=PaymentOutputSerializer,
+        operation_id="payments_card",
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True)],
+    )
     def post(self, request, pk):
         selectors.payment_get_for_person(person=request.user, payment_id=pk)  # 404 first: no probing
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
         result = services.payment_pay_by_card(
-            person=request.user, payment_id=pk, idempotency_key=request.headers.get("Idempotency-Key", ""),
-            card_number=d["card_number"], expiry_month=d["expiry_month"], expiry_year=d["expiry_year"], cvv=d["cvv"],
-            render=payment_output)
+            person=request.user,
+            payment_id=pk,
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
+            card_number=d["card_number"],
+            expiry_month=d["expiry_month"],
+            expiry_year=d["expiry_year"],
+            cvv=d["cvv"],
+            render=payment_output,
+        )
         response = Response(result.body, status=result.status)
         if result.replayed:
             response["Idempotent-Replayed"] = "true"
@@ -149,13 +160,19 @@ class SadadNotificationApi(APIView):
     class OutputSerializer(serializers.Serializer):
         status = _SadadResultField()
         bill_number = serializers.CharField()
-        payment_status = serializers.CharField(help_text="The payment's status after the notification (PENDING, PAID, FAILED, EXPIRED, REFUNDED).")
+        payment_status = serializers.CharField(
+            help_text="The payment's status after the notification (PENDING, PAID, FAILED, EXPIRED, REFUNDED)."
+        )
 
         class Meta:
             ref_name = "SadadNotificationResult"
 
-    @extend_schema(request=None, responses={200: OutputSerializer}, operation_id="payments_sadad_notification",
-                   parameters=[OpenApiParameter("X-Sadad-Signature", str, OpenApiParameter.HEADER, required=True)])
+    @extend_schema(
+        request=None,
+        responses={200: OutputSerializer},
+        operation_id="payments_sadad_notification",
+        parameters=[OpenApiParameter("X-Sadad-Signature", str, OpenApiParameter.HEADER, required=True)],
+    )
     def post(self, request):
         raw = request.body  # read before DRF parses it
         outcome = services.sadad_notification_receive(raw_body=raw, signature=request.headers.get("X-Sadad-Signature", ""))

@@ -6,6 +6,7 @@ table (PAYMENT.can(payment, "refund")) instead of listing statuses.
     PENDING --pay--> PAID --refund--> REFUNDED
     PENDING --expire--> EXPIRED   (the bill's due time passed)
     PENDING --fail--> FAILED      (the request behind the bill was withdrawn)"""
+
 from core.transitions import Flow
 from payments.models import Payment, PaymentEvent
 from payments.notices import payment_notify

@@ -1,4 +1,3 @@
-
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -31,14 +30,32 @@ def clean_cvv(value: str) -> str:
 class CardForm(forms.Form):
     """The sandbox mada form. The number and CVV are used for the charge and never stored."""
 
-    card_number = forms.CharField(label=_("Card number"), max_length=23,
-                                  widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "cc-number", "data-testid": "card-number", "dir": "ltr"}))
-    expiry_month = forms.IntegerField(label=_("Expiry month"), min_value=1, max_value=12,
-                                      widget=forms.NumberInput(attrs={"autocomplete": "cc-exp-month", "data-testid": "card-expiry-month", "dir": "ltr", "placeholder": "MM"}))
-    expiry_year = forms.IntegerField(label=_("Expiry year"), min_value=timezone.localdate().year - 1, max_value=2100,
-                                     widget=forms.NumberInput(attrs={"autocomplete": "cc-exp-year", "data-testid": "card-expiry-year", "dir": "ltr", "placeholder": "YYYY"}))
-    cvv = forms.CharField(label=_("CVV"), max_length=4,
-                          widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "cc-csc", "data-testid": "card-cvv", "dir": "ltr"}))
+    card_number = forms.CharField(
+        label=_("Card number"),
+        max_length=23,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "cc-number", "data-testid": "card-number", "dir": "ltr"}),
+    )
+    expiry_month = forms.IntegerField(
+        label=_("Expiry month"),
+        min_value=1,
+        max_value=12,
+        widget=forms.NumberInput(
+            attrs={"autocomplete": "cc-exp-month", "data-testid": "card-expiry-month", "dir": "ltr", "placeholder": "MM"}
+        ),
+    )
+    expiry_year = forms.IntegerField(
+        label=_("Expiry year"),
+        min_value=timezone.localdate().year - 1,
+        max_value=2100,
+        widget=forms.NumberInput(
+            attrs={"autocomplete": "cc-exp-year", "data-testid": "card-expiry-year", "dir": "ltr", "placeholder": "YYYY"}
+        ),
+    )
+    cvv = forms.CharField(
+        label=_("CVV"),
+        max_length=4,
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "cc-csc", "data-testid": "card-cvv", "dir": "ltr"}),
+    )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
     def clean_card_number(self):
@@ -58,8 +75,11 @@ class CardForm(forms.Form):
 
 
 class BillLookupForm(forms.Form):
-    bill_number = forms.CharField(label=_("SADAD bill number"), max_length=20,
-                                  widget=forms.TextInput(attrs={"inputmode": "numeric", "dir": "ltr", "data-testid": "bank-bill-number"}))
+    bill_number = forms.CharField(
+        label=_("SADAD bill number"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "dir": "ltr", "data-testid": "bank-bill-number"}),
+    )
 
     def clean_bill_number(self):
         value = normalize_digits(self.cleaned_data["bill_number"])

@@ -9,6 +9,7 @@ A service app registers a purpose in its AppConfig.ready():
 
 Handlers are dotted paths to functions taking `payment_id=` (keyword). Payments knows no
 request type by name; it only calls these after commit, from a worker, once per payment."""
+
 from dataclasses import dataclass
 
 from django.utils.module_loading import import_string
@@ -28,8 +29,14 @@ class Purpose:
     on_lapsed: str | None = None
 
 
-def register(name: str, *, on_paid: str | None = None, on_refunded: str | None = None, detail_url_name: str | None = None,
-             on_lapsed: str | None = None):
+def register(
+    name: str,
+    *,
+    on_paid: str | None = None,
+    on_refunded: str | None = None,
+    detail_url_name: str | None = None,
+    on_lapsed: str | None = None,
+):
     _purposes[name] = Purpose(name, on_paid, on_refunded, detail_url_name, on_lapsed)
 
 

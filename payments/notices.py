@@ -2,6 +2,7 @@
 
 core.transitions calls it after the payment's transaction has committed, robustly: a broken
 placeholder in a translation is logged and never undoes a payment marked PAID or REFUNDED."""
+
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -12,10 +13,18 @@ S = Payment.Status
 
 # to_status → (kind, title, body, page the notification opens)
 MESSAGES = {
-    S.PAID: ("paid", _("Payment received"),
-             _("We received SAR %(amount)s for payment %(reference)s (SADAD bill %(bill_number)s). Thank you."), "payments:receipt"),
-    S.REFUNDED: ("refunded", _("Payment refunded"),
-                 _("SAR %(amount)s of payment %(reference)s was refunded. Reason: %(reason)s"), "payments:detail"),
+    S.PAID: (
+        "paid",
+        _("Payment received"),
+        _("We received SAR %(amount)s for payment %(reference)s (SADAD bill %(bill_number)s). Thank you."),
+        "payments:receipt",
+    ),
+    S.REFUNDED: (
+        "refunded",
+        _("Payment refunded"),
+        _("SAR %(amount)s of payment %(reference)s was refunded. Reason: %(reason)s"),
+        "payments:detail",
+    ),
 }
 
 
@@ -31,8 +40,16 @@ def payment_notify(payment_id: int, to_status: str) -> None:
     except NoReverseMatch:
         link = ""
     notification_send(
-        person=payment.person, kind=f"payment_{event}", event_key=f"payment:{payment.pk}:{event}", title=title, body=body,
-        context={"amount": f"{payment.amount:.2f}", "reference": payment.reference, "bill_number": payment.bill_number,
-                 "reason": payment.refund_reason or "-"},
+        person=payment.person,
+        kind=f"payment_{event}",
+        event_key=f"payment:{payment.pk}:{event}",
+        title=title,
+        body=body,
+        context={
+            "amount": f"{payment.amount:.2f}",
+            "reference": payment.reference,
+            "bill_number": payment.bill_number,
+            "reason": payment.refund_reason or "-",
+        },
         link=link,
     )

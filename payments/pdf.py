@@ -1,6 +1,7 @@
 """The receipt as a PDF, Arabic and English side by side, drawn with reportlab. Arabic text
 is shaped (arabic-reshaper) and put in visual order (python-bidi) before drawing, with a
 TTF font that has Arabic glyphs (DejaVu Sans, or Noto Naskh Arabic for the Arabic lines)."""
+
 import io
 from functools import lru_cache
 from pathlib import Path

@@ -1,5 +1,6 @@
 """Reads scoped to the person who asks: another person's payment is Http404 (pages: 404;
 the API's exception handler: 404 NOT_FOUND)."""
+
 from django.http import Http404
 
 from payments.models import Payment

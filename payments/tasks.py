@@ -1,5 +1,6 @@
 """Tasks take an id and call one service; each may run twice without harm. Services queue them
 by dotted path (core.transitions.enqueue), so the import goes one way: tasks → services."""
+
 from celery import shared_task
 
 from payments import services

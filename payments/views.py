@@ -1,4 +1,5 @@
 """Server-rendered payment pages: validate, fetch through a selector, call one service, respond."""
+
 import json
 import uuid
 
@@ -56,10 +57,15 @@ def payment_list(request):
 @person_required
 def payment_detail(request, pk):
     payment = selectors.payment_get_for_person(person=request.person, payment_id=pk)
-    return render(request, "payments/detail.html", {
-        "payment": payment, "request_url": _request_url(payment),
-        "events": [(e, EVENT_LABELS.get(e.action, e.action)) for e in payment.events.all()],
-    })
+    return render(
+        request,
+        "payments/detail.html",
+        {
+            "payment": payment,
+            "request_url": _request_url(payment),
+            "events": [(e, EVENT_LABELS.get(e.action, e.action)) for e in payment.events.all()],
+        },
+    )
 
 
 @person_required
@@ -73,14 +79,22 @@ def checkout(request, pk):
             d = form.cleaned_data
             try:
                 result = services.payment_pay_by_card(
-                    person=request.person, payment_id=payment.pk, idempotency_key=f"web:{d['idempotency_key']}",
-                    card_number=d["card_number"], expiry_month=d["expiry_month"], expiry_year=d["expiry_year"], cvv=d["cvv"],
-                    render=payment_output)
+                    person=request.person,
+                    payment_id=payment.pk,
+                    idempotency_key=f"web:{d['idempotency_key']}",
+                    card_number=d["card_number"],
+                    expiry_month=d["expiry_month"],
+                    expiry_year=d["expiry_year"],
+                    cvv=d["cvv"],
+                    render=payment_output,
+                )
             except ApplicationError as e:
                 error = services.card_error_message(e.code, e.message)
             else:
                 if result.status == 200:
-                    messages.success(request, _("Payment received. Your receipt number is %(reference)s.") % {"reference": payment.reference})
+                    messages.success(
+                        request, _("Payment received. Your receipt number is %(reference)s.") % {"reference": payment.reference}
+                    )
                     return redirect(_request_url(payment) or reverse("payments:receipt", kwargs={"pk": payment.pk}))
                 error = services.card_error_message(result.body["error"]["code"], result.body["error"]["message"])
                 if result.body["error"]["code"] == "ALREADY_PAID":
@@ -92,10 +106,18 @@ def checkout(request, pk):
     else:
         form = CardForm(initial={"idempotency_key": uuid.uuid4().hex})
     payable = PAYMENT.can(payment, "pay") and payment.due_at > timezone.now()
-    return render(request, "payments/checkout.html", {
-        "payment": payment, "form": form, "error": error, "payable": payable, "request_url": _request_url(payment),
-        "sandbox_declined": settings.PAYMENT_SANDBOX_DECLINED_CARDS[0] if settings.PAYMENT_SANDBOX_DECLINED_CARDS else "",
-    })
+    return render(
+        request,
+        "payments/checkout.html",
+        {
+            "payment": payment,
+            "form": form,
+            "error": error,
+            "payable": payable,
+            "request_url": _request_url(payment),
+            "sandbox_declined": settings.PAYMENT_SANDBOX_DECLINED_CARDS[0] if settings.PAYMENT_SANDBOX_DECLINED_CARDS else "",
+        },
+    )
 
 
 def _paid_or_404(request, pk) -> Payment:
@@ -133,10 +155,14 @@ def sadad_bank(request):
             form.add_error("bill_number", _("No bill of yours has this number."))
         else:
             if request.method == "POST" and request.POST.get("action") == "pay":
-                body = json.dumps({
-                    "bill_number": payment.bill_number, "amount": f"{payment.amount:.2f}",
-                    "paid_at": timezone.now().isoformat(), "bank_reference": "SBX-" + uuid.uuid4().hex[:16].upper(),
-                }).encode()
+                body = json.dumps(
+                    {
+                        "bill_number": payment.bill_number,
+                        "amount": f"{payment.amount:.2f}",
+                        "paid_at": timezone.now().isoformat(),
+                        "bank_reference": "SBX-" + uuid.uuid4().hex[:16].upper(),
+                    }
+                ).encode()
                 try:
                     services.sadad_notification_receive(raw_body=body, signature=services.sadad_sign(raw_body=body))
                 except ApplicationError as e:

@@ -1,5 +1,6 @@
 """Notifications: inbox once per event, deliveries by SMS (sandbox outbox) and email in the
 person's language, once per event and channel, retries on transient failure; inbox page and API."""
+
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -126,9 +127,14 @@ def test_api_list_and_read(person, outsider, api_client_for):
     body = c.get("/api/v1/notifications/").json()
     assert body["unread"] == 1
     assert body["notifications"][0] | {"created_at": None} == {
-        "id": n.pk, "kind": "payment_paid", "title": "Payment received",
+        "id": n.pk,
+        "kind": "payment_paid",
+        "title": "Payment received",
         "body": "We received SAR 117.50 for payment PAY-X (SADAD bill 123456789012). Thank you.",
-        "created_at": None, "read": False, "link": "/payments/"}
+        "created_at": None,
+        "read": False,
+        "link": "/payments/",
+    }
     o = api_client_for(outsider)
     r = o.post(f"/api/v1/notifications/{n.pk}/read/")
     assert r.status_code == 404 and r.json()["error"]["code"] == "NOT_FOUND"

@@ -1,4 +1,5 @@
 """A real Celery worker on Redis: a notification is delivered once even when its task runs twice."""
+
 import pytest
 from django.utils.translation import gettext_lazy
 
@@ -13,8 +14,14 @@ def test_delivery_once_when_task_runs_twice(celery_worker):
     from tests.factories import PersonFactory
 
     person = PersonFactory(email="")
-    n = notification_send(person=person, kind="payment_paid", event_key="w-1", title=gettext_lazy("Payment received"),
-                          body=gettext_lazy("Payment refunded"), link="")
+    n = notification_send(
+        person=person,
+        kind="payment_paid",
+        event_key="w-1",
+        title=gettext_lazy("Payment received"),
+        body=gettext_lazy("Payment refunded"),
+        link="",
+    )
     d = Delivery.objects.get(notification=n, channel="SMS")
     # notification_send queued it once on commit (autocommit here); queue it twice more.
     notification_deliver_task.delay(d.pk)

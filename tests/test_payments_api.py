@@ -1,5 +1,6 @@
 """Payments API (API.md): card payments with Idempotency-Key, signed SADAD notifications,
 outstanding fines and violations, receipts, expiry; concurrency on PostgreSQL with threads."""
+
 import datetime as dt
 import io
 import json
@@ -47,10 +48,17 @@ def test_list_and_detail_shape(person, outsider, api_client_for):
     assert dt.datetime.fromisoformat(body["sadad"]["due_at"]) == p.due_at and body["sadad"]["due_at"].endswith("+03:00")
     body["sadad"]["due_at"] = p.due_at.isoformat()
     assert body == {
-        "id": p.pk, "reference": p.reference, "status": "PENDING", "amount": "117.50", "currency": "SAR",
+        "id": p.pk,
+        "reference": p.reference,
+        "status": "PENDING",
+        "amount": "117.50",
+        "currency": "SAR",
         "items": [{"code": "C0", "description": "Fee 0", "amount": "100.00"}, {"code": "C1", "description": "Fee 1", "amount": "17.50"}],
         "sadad": {"biller_code": p.biller_code, "bill_number": p.bill_number, "due_at": p.due_at.isoformat()},
-        "method": None, "paid_at": None, "card_last4": None, "refunded_at": None,
+        "method": None,
+        "paid_at": None,
+        "card_last4": None,
+        "refunded_at": None,
     }
     assert [x["id"] for x in c.get("/api/v1/payments/").json()["payments"]] == [p.pk]
     o = api_client_for(outsider)
@@ -125,8 +133,15 @@ def test_card_attempts_capped_after_declines_sadad_still_open(person, api_client
     assert p.status == "PAID" and p.method == "SADAD"
 
 
-@pytest.mark.parametrize("change,field", [({"card_number": "1234"}, "card_number"), ({"cvv": "12"}, "cvv"),
-                                          ({"expiry_year": 2001}, "expiry_year"), ({"expiry_month": 13}, "expiry_month")])
+@pytest.mark.parametrize(
+    "change,field",
+    [
+        ({"card_number": "1234"}, "card_number"),
+        ({"cvv": "12"}, "cvv"),
+        ({"expiry_year": 2001}, "expiry_year"),
+        ({"expiry_month": 13}, "expiry_month"),
+    ],
+)
 def test_bad_card_input_is_400_with_field(person, api_client_for, change, field):
     p = make_payment(person)
     r = api_client_for(person).post(card_url(p), {**CARD, **change}, format="json", HTTP_IDEMPOTENCY_KEY="v")
@@ -165,7 +180,13 @@ def test_expired_bill_cannot_be_paid_and_is_expired_by_the_periodic_task(person,
 
 # --- SADAD notifications ----------------------------------------------------------------------------
 def sadad_body(p, **over):
-    data = {"bill_number": p.bill_number, "amount": f"{p.amount:.2f}", "paid_at": timezone.now().isoformat(), "bank_reference": "BR-1", **over}
+    data = {
+        "bill_number": p.bill_number,
+        "amount": f"{p.amount:.2f}",
+        "paid_at": timezone.now().isoformat(),
+        "bank_reference": "BR-1",
+        **over,
+    }
     return json.dumps(data).encode()
 
 
@@ -282,9 +303,18 @@ def test_two_concurrent_card_payments_same_key_charge_once():
 
     person = PersonFactory()
     p = make_payment(person)
-    results, errors = run_concurrently(lambda i: payment_pay_by_card(
-        person=person, payment_id=p.pk, idempotency_key="same", card_number="4111111111111111",
-        expiry_month=12, expiry_year=timezone.now().year + 1, cvv="123", render=payment_output))
+    results, errors = run_concurrently(
+        lambda i: payment_pay_by_card(
+            person=person,
+            payment_id=p.pk,
+            idempotency_key="same",
+            card_number="4111111111111111",
+            expiry_month=12,
+            expiry_year=timezone.now().year + 1,
+            cvv="123",
+            render=payment_output,
+        )
+    )
     assert errors == []
     assert [r.status for r in results] == [200, 200]
     assert results[0].body == results[1].body
@@ -301,9 +331,18 @@ def test_two_concurrent_card_payments_different_keys_charge_once():
 
     person = PersonFactory()
     p = make_payment(person)
-    results, errors = run_concurrently(lambda i: payment_pay_by_card(
-        person=person, payment_id=p.pk, idempotency_key=f"key-{i}", card_number="4111111111111111",
-        expiry_month=12, expiry_year=timezone.now().year + 1, cvv="123", render=payment_output))
+    results, errors = run_concurrently(
+        lambda i: payment_pay_by_card(
+            person=person,
+            payment_id=p.pk,
+            idempotency_key=f"key-{i}",
+            card_number="4111111111111111",
+            expiry_month=12,
+            expiry_year=timezone.now().year + 1,
+            cvv="123",
+            render=payment_output,
+        )
+    )
     assert errors == []
     assert sorted(r.status for r in results) == [200, 409]
     assert [r.body["error"]["code"] for r in results if r.status == 409] == ["ALREADY_PAID"]
@@ -366,27 +405,57 @@ def family(person):
 
     dependent = PersonFactory(name_en="Son", name_ar="ابن")
     FamilyMember.objects.create(head=person, person=dependent, relation="SON")
-    own = Fine.objects.create(kind=Fine.Kind.TRAFFIC, person=person, reference="TV-1", description_ar="تجاوز السرعة", description_en="Speeding",
-                                          amount=Decimal("300.00"), issued_on=dt.date(2026, 1, 5))
-    dep = Fine.objects.create(kind=Fine.Kind.CIVIL_AFFAIRS, person=dependent, reference="CF-1", description_ar="تأخر", description_en="Late renewal",
-                                          amount=Decimal("100.00"), issued_on=dt.date(2026, 2, 5))
-    Fine.objects.create(kind=Fine.Kind.TRAFFIC, person=person, reference="TV-PAID", description_ar="x", description_en="x",
-                                    amount=Decimal("50.00"), issued_on=dt.date(2026, 1, 1), paid_at=timezone.now())
+    own = Fine.objects.create(
+        kind=Fine.Kind.TRAFFIC,
+        person=person,
+        reference="TV-1",
+        description_ar="تجاوز السرعة",
+        description_en="Speeding",
+        amount=Decimal("300.00"),
+        issued_on=dt.date(2026, 1, 5),
+    )
+    dep = Fine.objects.create(
+        kind=Fine.Kind.CIVIL_AFFAIRS,
+        person=dependent,
+        reference="CF-1",
+        description_ar="تأخر",
+        description_en="Late renewal",
+        amount=Decimal("100.00"),
+        issued_on=dt.date(2026, 2, 5),
+    )
+    Fine.objects.create(
+        kind=Fine.Kind.TRAFFIC,
+        person=person,
+        reference="TV-PAID",
+        description_ar="x",
+        description_en="x",
+        amount=Decimal("50.00"),
+        issued_on=dt.date(2026, 1, 1),
+        paid_at=timezone.now(),
+    )
     return {"dependent": dependent, "own": own, "dep": dep}
 
 
-def test_outstanding_api_lists_self_and_dependents_and_pays_selection(person, outsider, family, api_client_for, django_capture_on_commit_callbacks):
+def test_outstanding_api_lists_self_and_dependents_and_pays_selection(
+    person, outsider, family, api_client_for, django_capture_on_commit_callbacks
+):
     c = api_client_for(person)
     body = c.get("/api/v1/payments/outstanding/").json()
     assert [(i["type"], i["reference"], i["amount"], i["self"]) for i in body["items"]] == [
-        ("civil_fine", "CF-1", "100.00", False), ("traffic", "TV-1", "300.00", True)]
+        ("civil_fine", "CF-1", "100.00", False),
+        ("traffic", "TV-1", "300.00", True),
+    ]
     assert body["total"] == "400.00"
     # an outsider sees nothing and cannot pay these
     o = api_client_for(outsider)
     assert o.get("/api/v1/payments/outstanding/").json()["items"] == []
     r = o.post("/api/v1/payments/outstanding/", {"items": [{"type": "traffic", "id": family["own"].pk}]}, format="json")
     assert r.status_code == 404 and Payment.objects.count() == 0
-    r = c.post("/api/v1/payments/outstanding/", {"items": [{"type": "traffic", "id": family["own"].pk}, {"type": "civil_fine", "id": family["dep"].pk}]}, format="json")
+    r = c.post(
+        "/api/v1/payments/outstanding/",
+        {"items": [{"type": "traffic", "id": family["own"].pk}, {"type": "civil_fine", "id": family["dep"].pk}]},
+        format="json",
+    )
     assert r.status_code == 201, r.content
     assert r.json()["amount"] == "400.00" and [i["code"] for i in r.json()["items"]] == ["TRAFFIC_VIOLATION", "CIVIL_FINE"]
     p = Payment.objects.get(pk=r.json()["id"])

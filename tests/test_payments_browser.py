@@ -1,5 +1,6 @@
 """Browser journey: a person pays an outstanding traffic violation by card, sees the receipt,
 downloads the PDF (it opens and holds the amount) and finds the notification in the inbox."""
+
 import datetime as dt
 import io
 import pathlib
@@ -17,8 +18,15 @@ def test_pay_outstanding_violation_by_card(browser, live_server, session_cookie_
     from tests.factories import PersonFactory
 
     person = PersonFactory(name_en="Fahad Al-Otaibi", name_ar="فهد العتيبي")
-    v = Fine.objects.create(kind=Fine.Kind.TRAFFIC, person=person, reference="TV-5501", description_ar="تجاوز الإشارة الحمراء",
-                                        description_en="Crossing a red light", amount=Decimal("500.00"), issued_on=dt.date(2026, 9, 14))
+    v = Fine.objects.create(
+        kind=Fine.Kind.TRAFFIC,
+        person=person,
+        reference="TV-5501",
+        description_ar="تجاوز الإشارة الحمراء",
+        description_en="Crossing a red light",
+        amount=Decimal("500.00"),
+        issued_on=dt.date(2026, 9, 14),
+    )
     ctx = browser.new_context(viewport={"width": 1100, "height": 1000}, locale="ar-SA", accept_downloads=True)
     ctx.add_cookies([session_cookie_for(person), {"name": "absher_lang", "value": "ar", "url": live_server.url}])
     page = ctx.new_page()

@@ -1,5 +1,6 @@
 """Payments: refunds, the checkout page, card payments with Idempotency-Key, SADAD
 notifications, receipts and the outstanding page."""
+
 from decimal import Decimal
 
 import pytest
@@ -33,7 +34,10 @@ def _calls():
 
 
 def make_payment(person, amounts=("100.00", "17.50"), purpose="test_purpose"):
-    items = [LineItem(code=f"C{i}", kind="FEE", description_ar=f"رسم {i}", description_en=f"Fee {i}", amount=Decimal(a)) for i, a in enumerate(amounts)]
+    items = [
+        LineItem(code=f"C{i}", kind="FEE", description_ar=f"رسم {i}", description_en=f"Fee {i}", amount=Decimal(a))
+        for i, a in enumerate(amounts)
+    ]
     return payment_create(person=person, purpose=purpose, object_id="1", items=items)
 
 
@@ -83,8 +87,20 @@ def test_checkout_page_shows_items_total_bill_and_card_form(person, web_client_f
     r = web_client_for(person).get(reverse("payments:checkout", kwargs={"pk": p.pk}))
     assert r.status_code == 200
     html = r.content.decode()
-    for needle in ("117.50", "100.00", "17.50", p.bill_number, p.biller_code, "Fee 0", 'data-testid="card-number"',
-                   'data-testid="card-expiry-month"', 'data-testid="card-expiry-year"', 'data-testid="card-cvv"', 'data-testid="card-pay"', "Sandbox"):
+    for needle in (
+        "117.50",
+        "100.00",
+        "17.50",
+        p.bill_number,
+        p.biller_code,
+        "Fee 0",
+        'data-testid="card-number"',
+        'data-testid="card-expiry-month"',
+        'data-testid="card-expiry-year"',
+        'data-testid="card-cvv"',
+        'data-testid="card-pay"',
+        "Sandbox",
+    ):
         assert needle in html, needle
 
 
@@ -116,7 +132,9 @@ def test_checkout_redirects_to_request_page_when_purpose_has_one(person, web_cli
 
 def test_checkout_declined_card_leaves_payment_pending(person, web_client_for):
     p = make_payment(person)
-    r = web_client_for(person).post(reverse("payments:checkout", kwargs={"pk": p.pk}), {**CARD, "card_number": "4000000000000002", "idempotency_key": "k2"})
+    r = web_client_for(person).post(
+        reverse("payments:checkout", kwargs={"pk": p.pk}), {**CARD, "card_number": "4000000000000002", "idempotency_key": "k2"}
+    )
     assert r.status_code == 200
     assert 'data-testid="payment-error"' in r.content.decode()
     p.refresh_from_db()
@@ -126,7 +144,9 @@ def test_checkout_declined_card_leaves_payment_pending(person, web_client_for):
 
 def test_checkout_invalid_card_number_is_a_form_error(person, web_client_for):
     p = make_payment(person)
-    r = web_client_for(person).post(reverse("payments:checkout", kwargs={"pk": p.pk}), {**CARD, "card_number": "4111111111111112", "idempotency_key": "k3"})
+    r = web_client_for(person).post(
+        reverse("payments:checkout", kwargs={"pk": p.pk}), {**CARD, "card_number": "4111111111111112", "idempotency_key": "k3"}
+    )
     assert r.status_code == 200 and "Enter a valid card number." in r.content.decode()
     p.refresh_from_db()
     assert p.status == "PENDING"

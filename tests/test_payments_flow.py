@@ -2,6 +2,7 @@
 writes one history row and one audit row "payment.<to>", bumps the version, refuses an illegal
 move with 409 INVALID_STATE; the payer's notification runs after commit and robustly, so a
 broken message never undoes a payment; payments names no service."""
+
 import datetime as dt
 import pathlib
 import re
@@ -44,8 +45,9 @@ def test_the_table_answers_what_each_status_allows(person):
     assert all(PAYMENT.is_final(s) for s in ("REFUNDED", "EXPIRED", "FAILED"))
 
 
-@pytest.mark.parametrize("action,audit", [("pay", "payment.paid"), ("expire", "payment.expired"), ("fail", "payment.failed"),
-                                          ("refund", "payment.refunded")])
+@pytest.mark.parametrize(
+    "action,audit", [("pay", "payment.paid"), ("expire", "payment.expired"), ("fail", "payment.failed"), ("refund", "payment.refunded")]
+)
 def test_each_move_writes_one_history_row_one_audit_row_and_bumps_the_version(person, django_capture_on_commit_callbacks, action, audit):
     p = make_payment(person)
     with django_capture_on_commit_callbacks(execute=True):
@@ -125,7 +127,10 @@ def test_sadad_answer_is_rendered_by_its_serializer(person, client):
     body = post_sadad(client, raw, sadad_sign(raw_body=raw)).json()
     assert body == {"status": "APPLIED", "bill_number": p.bill_number, "payment_status": "PAID"}
     assert post_sadad(client, raw, sadad_sign(raw_body=raw)).json() == {
-        "status": "ALREADY_APPLIED", "bill_number": p.bill_number, "payment_status": "PAID"}
+        "status": "ALREADY_APPLIED",
+        "bill_number": p.bill_number,
+        "payment_status": "PAID",
+    }
 
 
 def test_detail_page_history_and_buttons_follow_the_table(person, web_client_for, django_capture_on_commit_callbacks):

@@ -1,5 +1,6 @@
 """A bill that lapses unpaid (EXPIRED) or is withdrawn (FAILED) tells the request behind it,
 through the purpose's on_lapsed hook, so the request closes at once instead of waiting."""
+
 import datetime as dt
 
 import pytest
@@ -32,8 +33,12 @@ def test_expired_bill_cancels_the_id_renewal(person, api_client_for, django_capt
     c = api_client_for(person)
     renewal = start(c, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        assert c.post(f"/api/v1/civil-affairs/id-renewals/{renewal.pk}/delivery/",
-                      {"method": "POST", "address_id": address.pk}, format="json").status_code == 200
+        assert (
+            c.post(
+                f"/api/v1/civil-affairs/id-renewals/{renewal.pk}/delivery/", {"method": "POST", "address_id": address.pk}, format="json"
+            ).status_code
+            == 200
+        )
     renewal.refresh_from_db()
     assert renewal.status == "AWAITING_PAYMENT"
     _lapse(renewal.payment, django_capture_on_commit_callbacks)
@@ -67,8 +72,7 @@ def test_a_pending_bill_does_not_trigger_the_hook(person):
     from payments.services import LineItem, payment_create
 
     hooks.register("lapse_probe", on_lapsed="tests.test_payments_lapse._probe")
-    p = payment_create(person=person, purpose="lapse_probe", object_id="1",
-                       items=[LineItem("FEE", "FEE", "رسوم", "Fee", "10.00")])
+    p = payment_create(person=person, purpose="lapse_probe", object_id="1", items=[LineItem("FEE", "FEE", "رسوم", "Fee", "10.00")])
     assert payment_lapse_handover(payment_id=p.pk) is False
     assert _calls == []
 

@@ -1,5 +1,6 @@
 """Payment list/detail pages, the admin (filters, search, refund action with history) and the
 sandbox outbox in admin."""
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse

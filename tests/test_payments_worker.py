@@ -1,5 +1,6 @@
 """A real Celery worker on Redis: a SADAD payment is handed over to its request once, even when
 the bank's notification is replayed and the hand-over task is queued again."""
+
 import datetime as dt
 import json
 import time
@@ -21,13 +22,26 @@ def test_sadad_payment_fulfilled_once_by_the_worker(celery_worker, client):
     from tests.factories import PersonFactory
 
     person = PersonFactory()
-    v = Fine.objects.create(kind=Fine.Kind.TRAFFIC, person=person, reference="TV-W1", description_ar="س", description_en="Speeding",
-                                        amount=Decimal("150.00"), issued_on=dt.date(2026, 3, 1))
+    v = Fine.objects.create(
+        kind=Fine.Kind.TRAFFIC,
+        person=person,
+        reference="TV-W1",
+        description_ar="س",
+        description_en="Speeding",
+        amount=Decimal("150.00"),
+        issued_on=dt.date(2026, 3, 1),
+    )
     p = outstanding_payment_create(person=person, selection=[("traffic", v.pk)])
-    raw = json.dumps({"bill_number": p.bill_number, "amount": "150.00", "paid_at": timezone.now().isoformat(), "bank_reference": "W-BR-1"}).encode()
+    raw = json.dumps(
+        {"bill_number": p.bill_number, "amount": "150.00", "paid_at": timezone.now().isoformat(), "bank_reference": "W-BR-1"}
+    ).encode()
     for _ in range(2):  # the bank retries
-        r = client.post("/api/v1/payments/sadad/notifications/", data=raw, content_type="application/json",
-                        HTTP_X_SADAD_SIGNATURE=sadad_sign(raw_body=raw))
+        r = client.post(
+            "/api/v1/payments/sadad/notifications/",
+            data=raw,
+            content_type="application/json",
+            HTTP_X_SADAD_SIGNATURE=sadad_sign(raw_body=raw),
+        )
         assert r.status_code == 200
     payment_fulfil_task.delay(p.pk)  # and a duplicate hand-over message
     wait_for(lambda: Fine.objects.filter(pk=v.pk, paid_at__isnull=False).exists(), timeout=60, message="violation settled by the worker")

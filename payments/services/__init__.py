@@ -8,6 +8,7 @@ services and never the reverse.
 - sadad: signing, verifying and receiving the bank's notifications
 - refunds: payment_refund
 - handovers: fulfil (exactly once), refund and lapse hand-overs to the request, the sweeper"""
+
 from payments.services.bills import (
     TWO_PLACES,
     LineItem,

@@ -1,5 +1,6 @@
 """Bills: a payment with its line items and SADAD bill, paying it (the one way to PAID, for card
 and SADAD alike), and the bills that close unpaid (expired, withdrawn)."""
+
 import datetime as dt
 import secrets
 import uuid
@@ -106,8 +107,9 @@ def payable_or_error(payment: Payment) -> ApplicationError | None:
     return None
 
 
-def payment_mark_paid(*, payment_id: int, method: str, paid_at: dt.datetime | None = None, bank_reference: str | None = None,
-                      card_last4: str = "") -> tuple[Payment, bool]:
+def payment_mark_paid(
+    *, payment_id: int, method: str, paid_at: dt.datetime | None = None, bank_reference: str | None = None, card_last4: str = ""
+) -> tuple[Payment, bool]:
     """PENDING → PAID (move "pay"). Returns (payment, changed). Paying a PAID payment again changes
     nothing. After commit: the payer is notified (robustly: a failing notification never undoes
     the payment) and a worker hands the payment over to its request (payment_fulfil, exactly once)."""
@@ -116,13 +118,21 @@ def payment_mark_paid(*, payment_id: int, method: str, paid_at: dt.datetime | No
         if payment.status == S.PAID:
             return payment, False
         if not PAYMENT.can(payment, "pay"):
-            raise ApplicationError("INVALID_STATE", _("This payment can no longer be paid."), details={"status": payment.status}, status=409)
+            raise ApplicationError(
+                "INVALID_STATE", _("This payment can no longer be paid."), details={"status": payment.status}, status=409
+            )
         payment.method = method
         payment.paid_at = paid_at or timezone.now()
         payment.bank_reference = bank_reference
         payment.card_last4 = card_last4 or ""
-        PAYMENT.apply(payment, "pay", fields=["method", "paid_at", "bank_reference", "card_last4"], person=payment.person,
-                      history_data={"method": method, "bank_reference": bank_reference}, method=method)
+        PAYMENT.apply(
+            payment,
+            "pay",
+            fields=["method", "paid_at", "bank_reference", "card_last4"],
+            person=payment.person,
+            history_data={"method": method, "bank_reference": bank_reference},
+            method=method,
+        )
         enqueue("payments.tasks.payment_fulfil_task", payment.pk)
     return payment, True
 
@@ -141,8 +151,11 @@ def payment_expire(*, payment_id: int) -> bool:
 
 def payment_expire_due() -> int:
     """The periodic task's body: expire every lapsed bill that can still expire."""
-    ids = list(Payment.objects.filter(status__in=PAYMENT.statuses_allowing("expire"), due_at__lte=timezone.now())
-               .values_list("pk", flat=True)[:1000])
+    ids = list(
+        Payment.objects.filter(status__in=PAYMENT.statuses_allowing("expire"), due_at__lte=timezone.now()).values_list("pk", flat=True)[
+            :1000
+        ]
+    )
     return sum(1 for pk in ids if payment_expire(payment_id=pk))
 
 
@@ -155,7 +168,9 @@ def payment_fail(*, payment_id: int, reason: str) -> Payment:
         if payment.status == S.FAILED:
             return payment
         if not PAYMENT.can(payment, "fail"):
-            raise ApplicationError("INVALID_STATE", _("Only a pending payment can be cancelled."), details={"status": payment.status}, status=409)
+            raise ApplicationError(
+                "INVALID_STATE", _("Only a pending payment can be cancelled."), details={"status": payment.status}, status=409
+            )
         PAYMENT.apply(payment, "fail", person=payment.person, note=reason, history_data={"reason": reason}, reason=reason)
         enqueue("payments.tasks.payment_lapse_handover_task", payment.pk)
     return payment

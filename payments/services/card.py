@@ -1,5 +1,6 @@
 """The card (mada) sandbox checkout: one charge per (person, Idempotency-Key), a cap on declined
 cards per bill. The card number and CVV are used for the charge and never stored."""
+
 import hashlib
 import hmac
 import json
@@ -52,8 +53,17 @@ def _declines(payment: Payment) -> int:
     return PaymentEvent.objects.filter(payment=payment, action="card_declined").count()
 
 
-def payment_pay_by_card(*, person: Person, payment_id: int, idempotency_key: str, card_number: str, expiry_month: int,
-                        expiry_year: int, cvv: str, render: Callable[[Payment], dict]) -> CardResult:
+def payment_pay_by_card(
+    *,
+    person: Person,
+    payment_id: int,
+    idempotency_key: str,
+    card_number: str,
+    expiry_month: int,
+    expiry_year: int,
+    cvv: str,
+    render: Callable[[Payment], dict],
+) -> CardResult:
     """Charge the sandbox card once per (person, Idempotency-Key).
 
     One transaction: insert the key row first (a concurrent request with the same key blocks
@@ -61,21 +71,28 @@ def payment_pay_by_card(*, person: Person, payment_id: int, idempotency_key: str
     payment, charge, store the answer. `render(payment) -> dict` is the API's output shape,
     stored so a replay returns the same answer."""
     payment_get_for_person(person=person, payment_id=payment_id)  # 404 for another person's payment
-    request_hash = _request_hash({"payment": int(payment_id), "card": card_number, "m": int(expiry_month), "y": int(expiry_year), "cvv": cvv})
+    request_hash = _request_hash(
+        {"payment": int(payment_id), "card": card_number, "m": int(expiry_month), "y": int(expiry_year), "cvv": cvv}
+    )
     key = (idempotency_key or "").strip()
     if not key or len(key) > 255:
         raise ApplicationError("IDEMPOTENCY_KEY_REQUIRED", _("Send an Idempotency-Key header (at most 255 characters)."), status=400)
     try:
         with transaction.atomic():
-            row = IdempotencyKey.objects.create(person=person, key=key, request_hash=request_hash, payment_id=payment_id,
-                                                response_status=0, response_body={})
+            row = IdempotencyKey.objects.create(
+                person=person, key=key, request_hash=request_hash, payment_id=payment_id, response_status=0, response_body={}
+            )
             payment = PAYMENT.lock(payment_id, select_related=("person",))
             error = payable_or_error(payment)
             if error is None and _declines(payment) >= settings.PAYMENT_CARD_MAX_DECLINES:
                 # Card testing protection: after this many declines the bill takes no more cards (SADAD stays open).
-                error = ApplicationError("CARD_ATTEMPTS_EXCEEDED", _("Too many declined cards for this bill. Pay it through SADAD instead."), status=429)
+                error = ApplicationError(
+                    "CARD_ATTEMPTS_EXCEEDED", _("Too many declined cards for this bill. Pay it through SADAD instead."), status=429
+                )
             if error is None and card_number in settings.PAYMENT_SANDBOX_DECLINED_CARDS:
-                error = ApplicationError("CARD_DECLINED", _("The card was declined by the bank. Try another card or pay the SADAD bill."), status=402)
+                error = ApplicationError(
+                    "CARD_DECLINED", _("The card was declined by the bank. Try another card or pay the SADAD bill."), status=402
+                )
                 payment_event_add(payment=payment, action="card_declined", data={"last4": card_number[-4:]})
                 audit_log_write(action="payment.card_declined", person=person, obj=payment, last4=card_number[-4:])
             if error is not None:
@@ -89,6 +106,7 @@ def payment_pay_by_card(*, person: Person, payment_id: int, idempotency_key: str
     except IntegrityError:
         row = IdempotencyKey.objects.get(person=person, key=key)
         if row.request_hash != request_hash:
-            raise ApplicationError("IDEMPOTENCY_KEY_REUSED", _("This Idempotency-Key was already used for a different request."),
-                                   status=422) from None
+            raise ApplicationError(
+                "IDEMPOTENCY_KEY_REUSED", _("This Idempotency-Key was already used for a different request."), status=422
+            ) from None
         return CardResult(row.response_status, row.response_body, row.payment_id, replayed=True)

@@ -3,6 +3,7 @@
 fulfilled_at), with the registry fines the payment carries settled first. Refunded: exactly once
 (refund_handed_over_at). Lapsed (expired or withdrawn): the handlers are idempotent. Sweepers
 re-queue a hand-over a lost broker message left behind."""
+
 import datetime as dt
 
 from django.conf import settings
@@ -50,7 +51,8 @@ def payment_refund_handover(*, payment_id: int) -> bool:
     """Call the purpose's on_refunded exactly once (compare-and-set on refund_handed_over_at)."""
     with transaction.atomic():
         claimed = Payment.objects.filter(pk=payment_id, status=S.REFUNDED, refund_handed_over_at__isnull=True).update(
-            refund_handed_over_at=timezone.now())
+            refund_handed_over_at=timezone.now()
+        )
         if claimed != 1:
             return False
         payment = Payment.objects.get(pk=payment_id)

@@ -1,4 +1,5 @@
 """Refunds: PAID → REFUNDED, by a request app (a rejected request) or an officer in admin."""
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,11 +22,21 @@ def payment_refund(*, payment_id: int, reason: str, officer=None) -> Payment:
         if payment.status == S.REFUNDED:
             return payment
         if not PAYMENT.can(payment, "refund"):
-            raise ApplicationError("INVALID_STATE", _("Only a paid payment can be refunded."), details={"status": payment.status}, status=409)
+            raise ApplicationError(
+                "INVALID_STATE", _("Only a paid payment can be refunded."), details={"status": payment.status}, status=409
+            )
         payment.refunded_at = timezone.now()
         payment.refund_reason = reason
-        PAYMENT.apply(payment, "refund", fields=["refunded_at", "refund_reason"], person=payment.person, officer=officer, note=reason,
-                      history_data={"reason": reason, "officer": getattr(officer, "username", "") or ""},
-                      reason=reason, amount=str(payment.amount))
+        PAYMENT.apply(
+            payment,
+            "refund",
+            fields=["refunded_at", "refund_reason"],
+            person=payment.person,
+            officer=officer,
+            note=reason,
+            history_data={"reason": reason, "officer": getattr(officer, "username", "") or ""},
+            reason=reason,
+            amount=str(payment.amount),
+        )
         enqueue("payments.tasks.payment_refund_handover_task", payment.pk)
     return payment

@@ -1,5 +1,6 @@
 """SADAD: the bank's signed notifications (the sandbox bank page calls the same function).
 The signature is checked over the raw body before it is parsed; a bank_reference is applied once."""
+
 import datetime as dt
 import hashlib
 import hmac
@@ -69,8 +70,9 @@ def _parse(raw_body: bytes) -> tuple[str, str, Decimal, dt.datetime]:
         if timezone.is_naive(paid_at):
             paid_at = timezone.make_aware(paid_at, dt.UTC)
     except (ValueError, KeyError, TypeError, ArithmeticError, UnicodeDecodeError, AttributeError):
-        raise ApplicationError("MALFORMED_REQUEST", _("The notification must carry bill_number, amount, paid_at and bank_reference."),
-                               status=400) from None
+        raise ApplicationError(
+            "MALFORMED_REQUEST", _("The notification must carry bill_number, amount, paid_at and bank_reference."), status=400
+        ) from None
     return bill_number, bank_reference, amount.quantize(TWO_PLACES), paid_at
 
 
@@ -88,22 +90,38 @@ def sadad_notification_receive(*, raw_body: bytes, signature: str) -> SadadOutco
         seen = SadadNotification.objects.filter(bank_reference=bank_reference).first()
         if seen is not None:
             if seen.payment_id != payment.pk or seen.amount != amount:
-                raise ApplicationError("BANK_REFERENCE_REUSED", _("This bank reference was already used for another notification."), status=409)
+                raise ApplicationError(
+                    "BANK_REFERENCE_REUSED", _("This bank reference was already used for another notification."), status=409
+                )
             return SadadOutcome("ALREADY_APPLIED", bill_number, payment.status)
         if amount != payment.amount:
-            refused = ApplicationError("AMOUNT_MISMATCH", _("The amount paid does not match the bill."),
-                                       details={"expected": str(payment.amount), "received": str(amount)}, status=409)
+            refused = ApplicationError(
+                "AMOUNT_MISMATCH",
+                _("The amount paid does not match the bill."),
+                details={"expected": str(payment.amount), "received": str(amount)},
+                status=409,
+            )
         else:
             refused = payable_or_error(payment)
         if refused is not None:
             # Kept in the payment's history (committed), then refused: nothing else changes.
-            payment_event_add(payment=payment, action="sadad_refused",
-                              data={"code": refused.code, "amount": str(amount), "bank_reference": bank_reference})
+            payment_event_add(
+                payment=payment,
+                action="sadad_refused",
+                data={"code": refused.code, "amount": str(amount), "bank_reference": bank_reference},
+            )
         else:
-            SadadNotification.objects.create(bank_reference=bank_reference, bill_number=bill_number, amount=amount, paid_at=paid_at,
-                                             payment=payment, raw_body=raw_body.decode("utf-8")[:4000])
-            payment, _changed = payment_mark_paid(payment_id=payment.pk, method=Payment.Method.SADAD, paid_at=paid_at,
-                                                  bank_reference=bank_reference)
+            SadadNotification.objects.create(
+                bank_reference=bank_reference,
+                bill_number=bill_number,
+                amount=amount,
+                paid_at=paid_at,
+                payment=payment,
+                raw_body=raw_body.decode("utf-8")[:4000],
+            )
+            payment, _changed = payment_mark_paid(
+                payment_id=payment.pk, method=Payment.Method.SADAD, paid_at=paid_at, bank_reference=bank_reference
+            )
     if refused is not None:
         raise refused
     return SadadOutcome("APPLIED", bill_number, payment.status)

@@ -1,5 +1,6 @@
 """Templates ask the payment flow's table instead of listing statuses:
 {% if payment|payment_can:"pay" %} and {% if payment|has_receipt %}."""
+
 from django import template
 
 from payments.flow import PAYMENT, payment_has_receipt
