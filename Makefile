@@ -23,7 +23,7 @@ format: setup
 
 # After editing the dependencies in pyproject.toml: re-resolve uv.lock (see docs/tooling.md).
 lock: setup
-	@.venv/.tools/uv-*/bin/uv lock
+	@uv=$$(ls .venv/.tools/uv-*/bin/uv | tail -n 1); $$uv lock
 
 bench: setup
 	@bash -c 'source scripts/services.sh; .venv/bin/python scripts/bench_photo_check.py'
