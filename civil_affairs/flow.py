@@ -83,6 +83,7 @@ def renewal_notify(renewal_id: int, status: str) -> None:
 
 ID_RENEWAL = Flow(
     name="id_renewal", model=IdRenewal, history=IdRenewalEvent, moves=MOVES,
+    # Looked up at call time, so a test can replace renewal_notify (or notification_send).
     notify=lambda pk, status: renewal_notify(pk, status), finals=frozenset(FINAL_STATUSES),
 )
 

@@ -71,4 +71,7 @@ def test_real_worker_upload_to_approved_and_check_decides_once(celery_worker, fa
     assert NationalIdCard.objects.filter(person=person, status="REPLACED").count() == 1
     assert list(IdRenewalEvent.objects.filter(renewal_id=pk).values_list("to_status", flat=True)) == [
         "PHOTO_CHECK", "AWAITING_DELIVERY_CHOICE", "AWAITING_PAYMENT", "IN_PROCESS", "APPROVED"]
+    # The notification is sent after the approval commits (on_commit): wait for it instead of racing it.
+    wait_for(lambda: Notification.objects.filter(person=person, event_key=f"id_renewal:{pk}:APPROVED").exists(),
+             timeout=30, message="the APPROVED notification")
     assert Notification.objects.filter(person=person, event_key=f"id_renewal:{pk}:APPROVED").count() == 1
