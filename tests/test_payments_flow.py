@@ -138,12 +138,14 @@ def test_detail_page_history_and_buttons_follow_the_table(person, web_client_for
     c = web_client_for(person)
     html = c.get(reverse("payments:detail", kwargs={"pk": p.pk})).content.decode()
     assert reverse("payments:checkout", kwargs={"pk": p.pk}) in html and reverse("payments:receipt", kwargs={"pk": p.pk}) not in html
+    assert 'class="status status-warn" data-testid="payment-status"' in html
     with django_capture_on_commit_callbacks(execute=True):
         payment_mark_paid(payment_id=p.pk, method="CARD")
     with django_capture_on_commit_callbacks(execute=True):
         payment_refund(payment_id=p.pk, reason="rejected")
     html = c.get(reverse("payments:detail", kwargs={"pk": p.pk})).content.decode()
     assert reverse("payments:checkout", kwargs={"pk": p.pk}) not in html and reverse("payments:receipt", kwargs={"pk": p.pk}) in html
+    assert 'class="status status-bad" data-testid="payment-status"' in html
     for action, label in (("created", "Bill issued"), ("pay", "Paid"), ("fulfilled", "Handed over to the request"), ("refund", "Refunded")):
         assert f'data-testid="event-{action}"' in html and label in html
 

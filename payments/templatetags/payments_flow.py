@@ -16,3 +16,11 @@ def payment_can(payment, action: str) -> bool:
 @register.filter
 def has_receipt(payment) -> bool:
     return payment_has_receipt(payment)
+
+
+@register.filter
+def status_tone(payment) -> str:
+    """The badge colour: green once paid, amber while it can still be paid, red otherwise."""
+    if payment.status == PAYMENT.model.Status.PAID:
+        return "status-ok"
+    return "status-warn" if PAYMENT.can(payment, "pay") else "status-bad"
