@@ -64,11 +64,7 @@ def enqueue(task_path: str, *args) -> None:
     """Queue a Celery task by its dotted path after commit, robustly: a broker outage is logged
     and left to the flow's sweeper, never an error for a change that committed. Naming the task
     by path keeps the imports one way (tasks import services, never the reverse)."""
-
-    def send():
-        import_string(task_path).delay(*args)
-
-    on_commit_robust(send)
+    on_commit_robust(lambda: import_string(task_path).delay(*args))
 
 
 @dataclass(frozen=True)
