@@ -24,7 +24,7 @@ def _warm_up_face_engine(**kwargs):
     if queues and "faces" not in queues:
         return
     try:
-        from civil_affairs.photo.face import face_engine_warm_up
+        from biometrics.face import face_engine_warm_up
 
         log.info("face engine warmed up: %s", face_engine_warm_up())
     except Exception:  # noqa: BLE001 - a failed warm-up must not stop the worker; checks will retry

@@ -4,7 +4,7 @@
     .venv/bin/python scripts/bench_photo_check.py [--repeat 3] [--faces-dir DIR]
 
 For every shared photo (settings.FACES_DIR) it times
-  * check: civil_affairs.photo.check.photo_check_run on the sanitised JPEG (what the `faces`
+  * check: biometrics.check.photo_check_run on the sanitised JPEG (what the `faces`
     worker runs: detection on a copy downscaled to FACE_DETECT_MAX_SIDE, one encoding from
     the located face on the full image, the quality rules, the match);
   * plain: face_recognition.face_encodings(face_recognition.load_image_file(path))
@@ -51,9 +51,9 @@ def main():
     import numpy as np
     from django.conf import settings
 
-    from civil_affairs.photo.check import encoding_deserialize, face_decision, photo_check_run
-    from civil_affairs.photo.face import face_engine
-    from civil_affairs.photo.upload import image_sanitize
+    from biometrics.check import encoding_deserialize, face_decision, photo_check_run
+    from biometrics.face import face_engine
+    from biometrics.upload import image_sanitize
 
     faces_dir = Path(args.faces_dir or settings.FACES_DIR)
     photos = sorted(p for p in faces_dir.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))

@@ -27,7 +27,7 @@ def faces_path(name: str) -> Path:
 @functools.cache
 def _face_box(name: str) -> tuple[int, int, int, int]:
     """(top, right, bottom, left) of the one face in a shared photo, with the real engine."""
-    from civil_affairs.photo.face import DlibFaceEngine
+    from biometrics.face import DlibFaceEngine
 
     rgb = np.asarray(Image.open(faces_path(name)).convert("RGB"))
     boxes = DlibFaceEngine().locate(rgb)

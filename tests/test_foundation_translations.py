@@ -8,7 +8,7 @@ from pathlib import Path
 import polib
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["registry", "portal", "nafath", "civil_affairs", "passports", "fines", "payments", "notifications"]
+APPS = ["registry", "biometrics", "portal", "nafath", "civil_affairs", "passports", "fines", "payments", "notifications"]
 SKIP = {".venv", ".git", "artifacts", "var", "staticfiles", ".pytest_cache", ".hypothesis", "node_modules"}
 
 

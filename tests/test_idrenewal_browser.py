@@ -22,7 +22,7 @@ def _page(browser, live_server, cookie, lang):
 
 def test_id_renewal_journey(celery_worker, browser, live_server, session_cookie_for, artifacts, faces_dir, tmp_path):
     from civil_affairs.models import IdRenewal
-    from civil_affairs.photo.enrol import person_photo_enroll
+    from biometrics.enrol import person_photo_enroll
     from core import dates
     from registry.models import NationalIdCard
     from tests.factories import AddressFactory, IdCardFactory, OfficeFactory, PersonFactory
@@ -125,7 +125,7 @@ def test_officer_review_page(browser, live_server, artifacts, settings, django_u
 
     from civil_affairs import services
     from civil_affairs.models import IdRenewal
-    from civil_affairs.photo.enrol import person_photo_enroll
+    from biometrics.enrol import person_photo_enroll
     from core import dates
     from core.models import AuditLog
     from payments.models import Payment
@@ -133,7 +133,7 @@ def test_officer_review_page(browser, live_server, artifacts, settings, django_u
     from tests.factories import AddressFactory, IdCardFactory, PersonFactory
     from tests.photo_images import synthetic_portrait
 
-    settings.FACE_ENGINE = "civil_affairs.photo.face.ScenarioFaceEngine"
+    settings.FACE_ENGINE = "biometrics.face.ScenarioFaceEngine"
     settings.FACE_ENGINE_SCENARIO = "review"
     person = PersonFactory()
     IdCardFactory(person=person, expiry_date=dates.today() + dt.timedelta(days=30))
@@ -179,7 +179,7 @@ def test_camera_capture_sends_the_same_upload(browser, live_server, session_cook
     from tests.conftest import CHROMIUM
     from tests.factories import IdCardFactory, PersonFactory
 
-    settings.FACE_ENGINE = "civil_affairs.photo.face.ScenarioFaceEngine"
+    settings.FACE_ENGINE = "biometrics.face.ScenarioFaceEngine"
     settings.FACE_ENGINE_SCENARIO = "no_face"
     person = PersonFactory()
     IdCardFactory(person=person, expiry_date=dates.today() + dt.timedelta(days=90))

@@ -18,7 +18,7 @@ from payments.models import Payment
 from registry.models import NationalIdCard
 from tests.factories import AddressFactory, CivilFineFactory, IdCardFactory, OfficeFactory, PersonFactory, ResidentFactory
 
-SCENARIO = "civil_affairs.photo.face.ScenarioFaceEngine"
+SCENARIO = "biometrics.face.ScenarioFaceEngine"
 pytestmark = pytest.mark.django_db
 
 
@@ -44,7 +44,7 @@ def private_path(name):
 
 
 def enroll(person):
-    from civil_affairs.photo.enrol import person_photo_enroll
+    from biometrics.enrol import person_photo_enroll
 
     person_photo_enroll(person=person, data=portrait())
     person.refresh_from_db()

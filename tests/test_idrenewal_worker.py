@@ -19,7 +19,7 @@ def _worker_log(worker) -> str:
 
 def test_real_worker_upload_to_approved_and_check_decides_once(celery_worker, faces_dir, api_client_for, settings):
     from civil_affairs.models import IdRenewal, IdRenewalEvent
-    from civil_affairs.photo.enrol import person_photo_enroll
+    from biometrics.enrol import person_photo_enroll
     from civil_affairs.tasks import photo_check_renewal_task
     from core import dates
     from core.models import AuditLog

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 from django.utils import translation
 
-from civil_affairs.photo.check import (
+from biometrics.check import (
     FaceMatch,
     PhotoCheckResult,
     encoding_deserialize,
@@ -15,8 +15,8 @@ from civil_affairs.photo.check import (
     photo_check_run,
     reason_message,
 )
-from civil_affairs.photo.face import DlibFaceEngine, ScenarioFaceEngine, face_engine
-from civil_affairs.photo.upload import image_sanitize
+from biometrics.face import DlibFaceEngine, ScenarioFaceEngine, face_engine
+from biometrics.upload import image_sanitize
 from tests import photo_images as pi
 
 pytestmark = pytest.mark.faces
@@ -257,7 +257,7 @@ def test_messages_are_actionable_and_translated():
     ],
 )
 def test_scenario_engine(settings, scenario, codes, decision):
-    settings.FACE_ENGINE = "civil_affairs.photo.face.ScenarioFaceEngine"
+    settings.FACE_ENGINE = "biometrics.face.ScenarioFaceEngine"
     settings.FACE_ENGINE_SCENARIO = scenario
     on_file = encoding_serialize(np.full(128, 0.05))
     r = photo_check_run(jpeg=pi.synthetic_portrait(), on_file_encoding=on_file)
@@ -267,7 +267,7 @@ def test_scenario_engine(settings, scenario, codes, decision):
 
 
 def test_scenario_timeout_raises_a_transient_error(settings):
-    from civil_affairs.photo.face import FaceEngineError, FaceEngineTimeout
+    from biometrics.face import FaceEngineError, FaceEngineTimeout
 
     settings.FACE_ENGINE_SCENARIO = "timeout"
     with pytest.raises(FaceEngineTimeout) as exc:
@@ -278,7 +278,7 @@ def test_scenario_timeout_raises_a_transient_error(settings):
 def test_warm_up_loads_the_real_engine_once():
     import sys
 
-    from civil_affairs.photo.face import _face_recognition, face_engine_warm_up
+    from biometrics.face import _face_recognition, face_engine_warm_up
 
     assert face_engine_warm_up() == face_engine().model
     assert "face_recognition" in sys.modules

@@ -7,9 +7,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from PIL import Image
 
-from civil_affairs.photo.check import encoding_deserialize, photo_check_run
-from civil_affairs.photo.enrol import person_on_file_encoding, person_photo_enroll
-from civil_affairs.photo.upload import image_sanitize
+from biometrics.check import encoding_deserialize, photo_check_run
+from biometrics.enrol import person_on_file_encoding, person_photo_enroll
+from biometrics.upload import image_sanitize
 from core.errors import ApplicationError
 from core.models import AuditLog
 from registry.models import Person

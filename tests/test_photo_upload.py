@@ -1,4 +1,4 @@
-"""Hostile uploads: civil_affairs.photo.upload.image_sanitize on real photos and crafted files."""
+"""Hostile uploads: biometrics.upload.image_sanitize on real photos and crafted files."""
 import io
 import subprocess
 import sys
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFile
 
-from civil_affairs.photo.upload import SanitizedImage, image_sanitize
+from biometrics.upload import SanitizedImage, image_sanitize
 from core.errors import ApplicationError
 from tests import photo_images as pi
 from tests.conftest import ROOT
@@ -142,7 +142,7 @@ def test_other_image_formats_are_refused():
 def test_upload_module_does_not_import_face_recognition():
     code = (
         "import django, os, sys; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'absher.settings.test'); django.setup();"
-        "import civil_affairs.photo.upload;"
+        "import biometrics.upload;"
         "from PIL import ImageFile;"
         "print('face_recognition' in sys.modules, ImageFile.LOAD_TRUNCATED_IMAGES)"
     )

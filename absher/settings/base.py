@@ -38,9 +38,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     # Arrows point down only (import-linter holds it, see pyproject.toml):
-    # portal → services (nafath, civil_affairs, passports, fines) → payments → notifications → registry → core
+    # portal → services (nafath, civil_affairs, passports, fines) → payments → notifications → biometrics → registry → core
     "core",
     "registry",
+    "biometrics",
     "notifications",
     "payments",
     "nafath",
@@ -212,9 +213,9 @@ LOGGING = {
 SADAD_WEBHOOK_SECRET = env("SADAD_WEBHOOK_SECRET", default="dev-sadad-secret" if DEBUG else None)
 
 # --- The face engine behind the photo-check adapter: the real dlib engine, or the scenario test
-# double ("civil_affairs.photo.face.ScenarioFaceEngine") driven by FACE_ENGINE_SCENARIO
+# double ("biometrics.face.ScenarioFaceEngine") driven by FACE_ENGINE_SCENARIO
 # (match, review, no_face, multiple_faces, mismatch, timeout). Thresholds are in domain.py.
-FACE_ENGINE = env("FACE_ENGINE", default="civil_affairs.photo.face.DlibFaceEngine")
+FACE_ENGINE = env("FACE_ENGINE", default="biometrics.face.DlibFaceEngine")
 FACE_ENGINE_SCENARIO = env("FACE_ENGINE_SCENARIO", default="match")
 
 # --- Notifications: links in SMS and email are made absolute with this base URL.

@@ -52,7 +52,7 @@ ID_CARD_STAGE_DELAYS_SECONDS = {
     "OUT_FOR_DELIVERY": env.int("ID_CARD_DELAY_OUT_FOR_DELIVERY_SECONDS", default=60 * 60 * 24 * 2),
 }
 
-# --- civil_affairs.photo: the photo-check engine. Thresholds measured on real photos:
+# --- biometrics: the photo-check engine. Thresholds measured on real photos:
 # see docs/photo_check.md for the figures behind each default.
 PHOTO_MAX_UPLOAD_BYTES = env.int("PHOTO_MAX_UPLOAD_BYTES", default=8 * 1024 * 1024)
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)  # checked from the header, before decoding

@@ -1,10 +1,10 @@
 """Steps 1-4 of the renewal: create the request with a photo, the worker's photo check, the
 sweeper that re-queues lost checks, the purge of rejected selfies, and the audited photo reads.
 
-The photo engine (civil_affairs.photo) is reached only through the three adapter functions
+The photo engine (biometrics) is reached only through the three adapter functions
 below (`photo_sanitize`, `photo_engine_check`, `photo_on_file_encoding`), so flow tests can
 replace it. Its modules are imported at the top: none of them loads dlib on import
-(civil_affairs.photo.face imports face_recognition lazily, on the engine's first use, so a
+(biometrics.face imports face_recognition lazily, on the engine's first use, so a
 web process never loads the models)."""
 import datetime as dt
 import uuid
@@ -20,10 +20,10 @@ from django.utils.translation import gettext_lazy
 from civil_affairs import selectors
 from civil_affairs.flow import ID_RENEWAL
 from civil_affairs.models import IdRenewal, IdRenewalEvent
-from civil_affairs.photo.check import photo_check_run
-from civil_affairs.photo.check import reason_message as engine_reason_message
-from civil_affairs.photo.enrol import person_on_file_encoding
-from civil_affairs.photo.upload import image_sanitize
+from biometrics.check import photo_check_run
+from biometrics.check import reason_message as engine_reason_message
+from biometrics.enrol import person_on_file_encoding
+from biometrics.upload import image_sanitize
 from core.crypto import decrypt_bytes, encrypt_bytes
 from core.errors import ApplicationError
 from core.services import audit_log_write

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from civil_affairs.photo.enrol import person_photo_enroll
+from biometrics.enrol import person_photo_enroll
 from core.errors import ApplicationError
 from registry.models import Person
 
