@@ -223,6 +223,10 @@ PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://localhost:8000")
 NOTIFICATION_EMAIL_DOMAIN = env("NOTIFICATION_EMAIL_DOMAIN", default="absher.example")
 
 # --- Demo data (portal's seed_demo)
+# Sandbox pages (the bank, the card gateway's test cards, border crossings, the medical centre):
+# on in development and tests, off unless asked in production (production.py refuses to start
+# with them on unless ALLOW_SANDBOXES_IN_PRODUCTION says this is a demo deployment).
+SANDBOXES_ENABLED = env.bool("SANDBOXES_ENABLED", default=DEBUG)
 DEMO_NAFATH_PIN = env("DEMO_NAFATH_PIN", default="1234")
 DEMO_OFFICER_PASSWORD = env("DEMO_OFFICER_PASSWORD", default="officer-demo-pass")
 

@@ -104,3 +104,18 @@ PAYMENT_CARD_MAX_DECLINES = env.int("PAYMENT_CARD_MAX_DECLINES", default=5)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
 # Deliveries left PENDING (or SENDING, by a dead worker) this long are re-queued by the sweeper.
 NOTIFICATION_SWEEP_AFTER_SECONDS = env.int("NOTIFICATION_SWEEP_AFTER_SECONDS", default=300)
+
+# --- visas (exit/re-entry): fees and rules published in Saudi news sites and expat guides;
+# [U] marks a figure chosen here. See docs/visas.md. --------------------------------------------
+VISA_SINGLE_BASE_FEE = _dec("VISA_SINGLE_BASE_FEE", "200.00")  # single: up to 2 months
+VISA_SINGLE_BASE_MONTHS = env.int("VISA_SINGLE_BASE_MONTHS", default=2)
+VISA_SINGLE_EXTRA_MONTH_FEE = _dec("VISA_SINGLE_EXTRA_MONTH_FEE", "100.00")  # each further month
+VISA_MULTIPLE_BASE_FEE = _dec("VISA_MULTIPLE_BASE_FEE", "500.00")  # multiple: up to 3 months
+VISA_MULTIPLE_BASE_MONTHS = env.int("VISA_MULTIPLE_BASE_MONTHS", default=3)
+VISA_MULTIPLE_EXTRA_MONTH_FEE = _dec("VISA_MULTIPLE_EXTRA_MONTH_FEE", "200.00")
+VISA_MAX_MONTHS = env.int("VISA_MAX_MONTHS", default=12)  # [U] longest period offered
+VISA_PASSPORT_MIN_DAYS = env.int("VISA_PASSPORT_MIN_DAYS", default=90)
+VISA_USE_WITHIN_MONTHS = env.int("VISA_USE_WITHIN_MONTHS", default=3)  # exit within, else it lapses
+# Fine for a visa that lapsed unused and uncancelled: the first, second, third and later time.
+VISA_UNUSED_FINES = [Decimal(x) for x in env.list("VISA_UNUSED_FINES", default=["1000.00", "2000.00", "3000.00"])]
+VISA_LAPSE_WARNING_DAYS = env.int("VISA_LAPSE_WARNING_DAYS", default=7)  # notify this long before lapsing

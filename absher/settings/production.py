@@ -7,13 +7,21 @@ slip into production because DEBUG was left unset."""
 
 import os
 
+import environ
+
 os.environ["DEBUG"] = "false"
 
 from .base import *
-from .base import BIOMETRIC_KEYS, biometric_keys_check, env
+from .base import BIOMETRIC_KEYS, SANDBOXES_ENABLED, biometric_keys_check, env
 
 DEBUG = False
 biometric_keys_check(BIOMETRIC_KEYS)  # base checks it too; kept here so production never relies on DEBUG
+# A sandbox (pay any bill, cross any border) must never be reachable by accident on the internet.
+if SANDBOXES_ENABLED and not env.bool("ALLOW_SANDBOXES_IN_PRODUCTION", default=False):
+    raise environ.ImproperlyConfigured(
+        "SANDBOXES_ENABLED is on under production settings. Turn it off, or set "
+        "ALLOW_SANDBOXES_IN_PRODUCTION=true for a demo deployment that must show the sandboxes."
+    )
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
