@@ -197,59 +197,15 @@ def faces_dir():
     return d
 
 
-# --- races: real threads, one database connection each --------------------------------------
-class Outcome:
-    """What one racer got: `value` when it returned, `error` when it raised."""
-
-    __slots__ = ("value", "error")
-
-    def __init__(self, value=None, error=None):
-        self.value, self.error = value, error
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    @property
-    def code(self):
-        """The error's ApplicationError code (or its class name); None when it returned."""
-        return None if self.error is None else getattr(self.error, "code", type(self.error).__name__)
-
-    def __repr__(self):
-        return f"Outcome(ok, {self.value!r})" if self.ok else f"Outcome(error, {self.code})"
-
-
+# --- races: real threads, one database connection each (tests/race.py) -----------------------
 @pytest.fixture
 def race(transactional_db):
-    """race(fn, n=2): run fn(i) in n threads released together by a barrier, each on its own
-    database connection (closed after), and return the n Outcomes in thread order. Row locks and
-    unique constraints are what the tests exercise, so races run on PostgreSQL only."""
-    import threading
-
+    """race(fn, n=2) -> [Outcome]: fn(i) in n threads released together, each on its own
+    database connection; PostgreSQL only (row locks and constraints settle the races)."""
     from django.db import connection
+
+    from tests.race import run_race
 
     if connection.vendor != "postgresql":
         pytest.skip("races are settled by PostgreSQL row locks and constraints; run with DATABASE_URL")
-
-    def run_race(fn, n=2, timeout=30):
-        barrier = threading.Barrier(n)
-        outcomes = [None] * n
-
-        def runner(i):
-            try:
-                barrier.wait(timeout=10)
-                outcomes[i] = Outcome(value=fn(i))
-            except Exception as exc:  # noqa: BLE001 - the outcome is what the test compares
-                outcomes[i] = Outcome(error=exc)
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=runner, args=(i,)) for i in range(n)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout)
-        assert all(o is not None for o in outcomes), "a racer did not finish in time"
-        return outcomes
-
     return run_race

@@ -4,12 +4,10 @@ outstanding fines and violations, receipts, expiry; concurrency on PostgreSQL wi
 import datetime as dt
 import io
 import json
-import threading
 import time
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,7 +22,8 @@ from payments.services import (
     sadad_sign,
 )
 from registry.models import Fine
-from tests.test_payments_core import CALLS, CARD, make_payment
+from tests.payments.test_services import CALLS, CARD, make_payment
+from tests.race import run_race
 
 
 @pytest.fixture(autouse=True)
@@ -276,24 +275,9 @@ def test_sandbox_bank_page_pays_through_the_signed_path(person, outsider, web_cl
 
 # --- concurrency: real threads, separate connections --------------------------------------------------
 def run_concurrently(fn, n=2):
-    barrier = threading.Barrier(n)
-    results, errors = [None] * n, []
-
-    def worker(i):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = fn(i)
-        except Exception as e:  # noqa: BLE001 - reported below
-            errors.append(e)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    return results, errors
+    """The shared harness (tests/race.py): (values, errors)."""
+    outcomes = run_race(fn, n)
+    return [o.value for o in outcomes], [o.error for o in outcomes if not o.ok]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -387,7 +371,7 @@ def test_fulfilment_handler_failure_rolls_back_the_claim(person, monkeypatch):
     def boom(*, payment_id):
         raise RuntimeError("request app down")
 
-    monkeypatch.setattr("tests.test_payments_core.on_paid", boom)
+    monkeypatch.setattr("tests.payments.test_services.on_paid", boom)
     with pytest.raises(RuntimeError):
         payment_fulfil(payment_id=p.pk)
     p.refresh_from_db()

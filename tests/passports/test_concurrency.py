@@ -1,12 +1,12 @@
 """Two submissions of the same renewal at the same moment (two tabs): one request, one payment."""
 
-import threading
 
 import pytest
-from django.db import connection
+from django.db import connection  # noqa: F401 - read by the skipif conditions below
 
 from passports.models import IqamaRenewal, IqamaRenewalItem
 from payments.models import Payment
+from tests.race import run_race
 
 
 @pytest.fixture
@@ -27,24 +27,8 @@ def family(transactional_db):
 
 
 def race(n, fn):
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def run(i):
-        try:
-            barrier.wait()
-            results[i] = fn(i)
-        except Exception as e:  # noqa: BLE001 - the outcome is what we assert on
-            results[i] = e
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
+    """The shared harness (tests/race.py): each racer's value, or the exception it raised."""
+    return [o.value if o.ok else o.error for o in run_race(fn, n)]
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="row locks and the partial unique index are tested on PostgreSQL only")

@@ -8,7 +8,7 @@ from django.urls import reverse
 from core.models import AuditLog
 from notifications.models import Notification, SmsOutbox
 from payments.services import payment_mark_paid
-from tests.test_payments_core import CALLS, make_payment
+from tests.payments.test_services import CALLS, make_payment
 
 
 def test_list_page_only_own_payments_with_bounded_queries(person, outsider, web_client_for):

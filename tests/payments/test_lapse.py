@@ -9,7 +9,7 @@ from django.utils import timezone
 from payments.models import Payment
 from payments.services import payment_expire, payment_lapse_handover
 from tests.factories import AddressFactory, IdCardFactory
-from tests.test_idrenewal_flow import SCENARIO, enroll, start
+from tests.civil_affairs.test_services import SCENARIO, enroll, start
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +71,7 @@ def test_a_pending_bill_does_not_trigger_the_hook(person):
     from payments import hooks
     from payments.services import LineItem, payment_create
 
-    hooks.register("lapse_probe", on_lapsed="tests.test_payments_lapse._probe")
+    hooks.register("lapse_probe", on_lapsed="tests.payments.test_lapse._probe")
     p = payment_create(person=person, purpose="lapse_probe", object_id="1", items=[LineItem("FEE", "FEE", "رسوم", "Fee", "10.00")])
     assert payment_lapse_handover(payment_id=p.pk) is False
     assert _calls == []

@@ -1,33 +1,16 @@
 """Races that the database must settle: two starts for one ID number, two first reads of a
 COMPLETED request, two answers to one request. Real threads, real connections."""
-import threading
 
 import pytest
-from django.db import connection
 
 from nafath import services
 from nafath.models import AccessToken, NafathRequest
+from tests.race import run_race
 
 
 def _race(fn, n=2):
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def run(i):
-        try:
-            barrier.wait()
-            results[i] = ("ok", fn(i))
-        except Exception as exc:  # noqa: BLE001 - the outcome is what is compared
-            results[i] = ("err", getattr(exc, "code", type(exc).__name__))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
+    """The shared harness (tests/race.py), outcomes as ("ok", value) or ("err", code)."""
+    return [("ok", o.value) if o.ok else ("err", o.code) for o in run_race(fn, n)]
 
 
 @pytest.fixture(autouse=True)

@@ -21,9 +21,9 @@ from payments import notices
 from payments.flow import LAPSED, PAID_OR_AFTER, PAYMENT, payment_has_receipt
 from payments.models import Payment, PaymentEvent
 from payments.services import payment_expire, payment_fail, payment_mark_paid, payment_refund
-from tests.test_payments_core import CALLS, make_payment
+from tests.payments.test_services import CALLS, make_payment
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
 
 
 @pytest.fixture(autouse=True)
@@ -120,7 +120,7 @@ def test_a_broken_notification_never_undoes_a_paid_payment(monkeypatch, caplog):
 
 def test_sadad_answer_is_rendered_by_its_serializer(person, client):
     from payments.services import sadad_sign
-    from tests.test_payments_api import post_sadad, sadad_body
+    from tests.payments.test_api import post_sadad, sadad_body
 
     p = make_payment(person)
     raw = sadad_body(p)

@@ -24,7 +24,7 @@ def on_refunded(*, payment_id):
     CALLS.append(("refunded", payment_id))
 
 
-hooks.register("test_purpose", on_paid="tests.test_payments_core.on_paid", on_refunded="tests.test_payments_core.on_refunded")
+hooks.register("test_purpose", on_paid="tests.payments.test_services.on_paid", on_refunded="tests.payments.test_services.on_refunded")
 
 
 @pytest.fixture(autouse=True)
@@ -122,7 +122,7 @@ def test_checkout_card_payment_pays_and_redirects_to_receipt(person, web_client_
 
 
 def test_checkout_redirects_to_request_page_when_purpose_has_one(person, web_client_for):
-    hooks.register("test_with_page", on_paid="tests.test_payments_core.on_paid", detail_url_name="payments:detail")
+    hooks.register("test_with_page", on_paid="tests.payments.test_services.on_paid", detail_url_name="payments:detail")
     p = make_payment(person, purpose="test_with_page")
     p.object_id = str(p.pk)
     p.save(update_fields=["object_id"])
