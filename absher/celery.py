@@ -27,5 +27,5 @@ def _warm_up_face_engine(**kwargs):
         from biometrics.face import face_engine_warm_up
 
         log.info("face engine warmed up: %s", face_engine_warm_up())
-    except Exception:  # noqa: BLE001 - a failed warm-up must not stop the worker; checks will retry
+    except Exception:
         log.exception("face engine warm-up failed")

@@ -9,6 +9,7 @@ Reason.message is translated in the language active when the check ran; to rende
 code in another language call reason_message(code) (a lazy string) under that language.
 Every measured value goes to result.metrics (for audit and the officer's screen).
 """
+
 from __future__ import annotations
 
 import io
@@ -47,7 +48,7 @@ class Reason:
     message: str  # translated in the language active when the check ran
 
     @classmethod
-    def of(cls, code: str) -> "Reason":
+    def of(cls, code: str) -> Reason:
         return cls(code=code, message=str(reason_message(code)))
 
 
@@ -128,9 +129,7 @@ def background_stats(luma: np.ndarray) -> tuple[float, float]:
     h, w = luma.shape
     sy, sx = max(1, round(h * 0.08)), max(1, round(w * 0.08))
     lower = round(h * 2 / 3)
-    strips = np.concatenate(
-        [luma[:sy, :].ravel(), luma[sy:lower, :sx].ravel(), luma[sy:lower, w - sx :].ravel()]
-    ).astype(np.float32)
+    strips = np.concatenate([luma[:sy, :].ravel(), luma[sy:lower, :sx].ravel(), luma[sy:lower, w - sx :].ravel()]).astype(np.float32)
     return float(strips.mean()), float(strips.std())
 
 

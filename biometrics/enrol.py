@@ -1,5 +1,6 @@
 """The photo on file: enrolment (sanitise, exactly one face, private storage, encrypted encoding)
 and reading its encoding back for the face match."""
+
 from __future__ import annotations
 
 import uuid
@@ -32,7 +33,9 @@ def person_photo_enroll(*, person, data: bytes) -> None:
     rgb = decode_jpeg(image.jpeg)
     boxes = engine.locate(rgb)
     if not boxes:
-        raise ApplicationError("NO_FACE", _("No face was found in this photo. Use a photo showing exactly one face, facing the camera."), status=400)
+        raise ApplicationError(
+            "NO_FACE", _("No face was found in this photo. Use a photo showing exactly one face, facing the camera."), status=400
+        )
     if len(boxes) > 1:
         raise ApplicationError(
             "MULTIPLE_FACES",

@@ -13,6 +13,7 @@ ScenarioFaceEngine is the test double for the flow's tests, driven by named scen
 (settings.FACE_ENGINE_SCENARIO, read at each call so override_settings and a worker's
 environment both work): match, review, mismatch, no_face, multiple_faces, timeout.
 """
+
 from __future__ import annotations
 
 import functools
@@ -160,7 +161,9 @@ class ScenarioFaceEngine:
 def face_engine() -> FaceEngine:
     """The configured engine; one instance per process and per class path (the dlib models
     are loaded by face_recognition's import, cached in _face_recognition)."""
-    return _engine_for(settings.FACE_ENGINE, settings.FACE_DETECT_MAX_SIDE, settings.FACE_DETECT_UPSAMPLE, settings.FACE_DETECT_RETRY_UPSAMPLE)
+    return _engine_for(
+        settings.FACE_ENGINE, settings.FACE_DETECT_MAX_SIDE, settings.FACE_DETECT_UPSAMPLE, settings.FACE_DETECT_RETRY_UPSAMPLE
+    )
 
 
 @functools.cache
@@ -176,4 +179,3 @@ def face_engine_warm_up() -> str:
     if not isinstance(engine, ScenarioFaceEngine):
         engine.locate(np.full((64, 64, 3), 255, dtype=np.uint8))
     return engine.model
-

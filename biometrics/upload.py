@@ -11,6 +11,7 @@ The sha256 is of the RAW upload bytes: it is stable (independent of the JPEG enc
 version and settings), so "the same failed image sent again is refused at once" is a plain
 lookup by hash.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -1,5 +1,6 @@
 """The officers' review queue for ID renewals. Decisions go through the review page (services
 with an optimistic version); what a request may do next is asked of the flow's table."""
+
 import datetime as dt
 
 from django.contrib import admin, messages
@@ -69,7 +70,11 @@ class IdRenewalAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("review"))
     def review_link(self, obj):
-        return format_html('<a class="button" href="{}">{}</a>', reverse("admin:civil_affairs_idrenewal_review", args=[obj.pk]), gettext("Review and decide"))
+        return format_html(
+            '<a class="button" href="{}">{}</a>',
+            reverse("admin:civil_affairs_idrenewal_review", args=[obj.pk]),
+            gettext("Review and decide"),
+        )
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -78,12 +83,36 @@ class IdRenewalAdmin(admin.ModelAdmin):
         return [f.name for f in self.model._meta.fields if f.name not in ("photo_encoding",)]
 
     def get_fields(self, request, obj=None):
-        return ["reference", "person", "status", "version", "check_status", "check_reasons", "check_metrics", "face_decision",
-                "face_distance", "match_tolerance", "reject_tolerance", "face_model", "delivery_method", "address", "office",
-                "payment", "new_card", "decided_by", "decided_at", "decision_reason", "created_at", "status_changed_at"]
+        return [
+            "reference",
+            "person",
+            "status",
+            "version",
+            "check_status",
+            "check_reasons",
+            "check_metrics",
+            "face_decision",
+            "face_distance",
+            "match_tolerance",
+            "reject_tolerance",
+            "face_model",
+            "delivery_method",
+            "address",
+            "office",
+            "payment",
+            "new_card",
+            "decided_by",
+            "decided_at",
+            "decision_reason",
+            "created_at",
+            "status_changed_at",
+        ]
 
     def get_urls(self):
-        return [path("<int:pk>/review/", self.admin_site.admin_view(self.review_view), name="civil_affairs_idrenewal_review"), *super().get_urls()]
+        return [
+            path("<int:pk>/review/", self.admin_site.admin_view(self.review_view), name="civil_affairs_idrenewal_review"),
+            *super().get_urls(),
+        ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = dict(extra_context or {}, review_url=reverse("admin:civil_affairs_idrenewal_review", args=[object_id]))
@@ -119,8 +148,14 @@ class IdRenewalAdmin(admin.ModelAdmin):
         context = dict(
             self.admin_site.each_context(request),
             title=gettext("Review %(reference)s") % {"reference": renewal.reference},
-            renewal=renewal, person=person, form=form, opts=self.model._meta,
-            reasons=[{"code": r.get("code"), "message": services.reason_message(r.get("code", ""), r.get("message", ""))} for r in renewal.check_reasons],
+            renewal=renewal,
+            person=person,
+            form=form,
+            opts=self.model._meta,
+            reasons=[
+                {"code": r.get("code"), "message": services.reason_message(r.get("code", ""), r.get("message", ""))}
+                for r in renewal.check_reasons
+            ],
             metrics=sorted((renewal.check_metrics or {}).items()),
             can_decide=ID_RENEWAL.can(renewal, "approve") and self.has_change_permission(request, renewal),
             can_advance=card_next_action(renewal) is not None and self.has_change_permission(request, renewal),

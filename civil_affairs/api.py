@@ -1,6 +1,7 @@
 """REST API of the national ID renewal (API.md, civil-affairs section). Serializers render every
 answer (`OutputSerializer(obj).data`), so the served schema is the contract; the payment is
 payments' one PaymentOutputSerializer, nested."""
+
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -256,8 +257,9 @@ class RenewalDeliveryApi(APIView):
         ser = self.InputSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = ser.validated_data
-        services.renewal_delivery_choose(person=request.user, renewal_id=renewal.pk, method=d["method"],
-                                         address_id=d.get("address_id"), office_id=d.get("office_id"))
+        services.renewal_delivery_choose(
+            person=request.user, renewal_id=renewal.pk, method=d["method"], address_id=d.get("address_id"), office_id=d.get("office_id")
+        )
         return Response(renewal_output(selectors.renewal_get_for_person(person=request.user, renewal_id=renewal.pk)))
 
 

@@ -14,6 +14,7 @@ commit); services name an action, pages, admin and the API ask the table
 
 `approve` is the officer's confirmation and exists only from UNDER_REVIEW; the automatic
 approval (every rule holds) is `auto_approve`, from IN_PROCESS."""
+
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -45,14 +46,26 @@ CARD_ACTIONS = ("print", "dispatch", "ready", "deliver", "collect")
 # What the person reads when the request reaches each status (after commit, robust).
 STATUS_TITLES = {
     S.AWAITING_DELIVERY_CHOICE: (_("Your photo was accepted"), _("Renewal %(reference)s: choose delivery or pickup to continue.")),
-    S.PHOTO_REJECTED: (_("Your photo was not accepted"), _("Renewal %(reference)s: the photo did not pass the check. Start again with a new photo.")),
+    S.PHOTO_REJECTED: (
+        _("Your photo was not accepted"),
+        _("Renewal %(reference)s: the photo did not pass the check. Start again with a new photo."),
+    ),
     S.AWAITING_PAYMENT: (_("Payment due for your ID renewal"), _("Renewal %(reference)s: pay SAR %(amount)s to continue.")),
-    S.IN_PROCESS: (_("Your ID renewal is being processed"), _("Renewal %(reference)s: we received your payment and are processing the request.")),
+    S.IN_PROCESS: (
+        _("Your ID renewal is being processed"),
+        _("Renewal %(reference)s: we received your payment and are processing the request."),
+    ),
     S.UNDER_REVIEW: (_("Your ID renewal is under review"), _("Renewal %(reference)s: an officer is reviewing your request.")),
     S.APPROVED: (_("Your ID renewal was approved"), _("Renewal %(reference)s: your new card is valid until %(expiry)s.")),
     S.PRINTING: (_("Your new ID card is being printed"), _("Renewal %(reference)s: the card is at the printer.")),
-    S.OUT_FOR_DELIVERY: (_("Your new ID card is on its way"), _("Renewal %(reference)s: the card is out for delivery to your national address.")),
-    S.READY_FOR_PICKUP: (_("Your new ID card is ready for pickup"), _("Renewal %(reference)s: collect your card at %(office)s with your old card.")),
+    S.OUT_FOR_DELIVERY: (
+        _("Your new ID card is on its way"),
+        _("Renewal %(reference)s: the card is out for delivery to your national address."),
+    ),
+    S.READY_FOR_PICKUP: (
+        _("Your new ID card is ready for pickup"),
+        _("Renewal %(reference)s: collect your card at %(office)s with your old card."),
+    ),
     S.DELIVERED: (_("Your new ID card was delivered"), _("Renewal %(reference)s: the card was delivered.")),
     S.COLLECTED: (_("Your new ID card was collected"), _("Renewal %(reference)s: the card was collected.")),
     S.REJECTED: (_("Your ID renewal was rejected"), _("Renewal %(reference)s was rejected: %(reason)s. Any payment is refunded.")),
@@ -75,16 +88,24 @@ def renewal_notify(renewal_id: int, status: str) -> None:
         "reason": renewal.decision_reason,
     }
     notification_send(
-        person=renewal.person, kind="id_renewal", event_key=f"id_renewal:{renewal.pk}:{status}",
-        title=titles[0], body=titles[1], context=context,
+        person=renewal.person,
+        kind="id_renewal",
+        event_key=f"id_renewal:{renewal.pk}:{status}",
+        title=titles[0],
+        body=titles[1],
+        context=context,
         link=reverse("civil_affairs:detail", kwargs={"pk": renewal.pk}),
     )
 
 
 ID_RENEWAL = Flow(
-    name="id_renewal", model=IdRenewal, history=IdRenewalEvent, moves=MOVES,
+    name="id_renewal",
+    model=IdRenewal,
+    history=IdRenewalEvent,
+    moves=MOVES,
     # Looked up at call time, so a test can replace renewal_notify (or notification_send).
-    notify=lambda pk, status: renewal_notify(pk, status), finals=frozenset(FINAL_STATUSES),
+    notify=lambda pk, status: renewal_notify(pk, status),
+    finals=frozenset(FINAL_STATUSES),
 )
 
 
@@ -104,13 +125,14 @@ GOOD_STATUSES = frozenset(_reachable(S.APPROVED.value))
 BAD_STATUSES = frozenset(s for s in ID_RENEWAL.statuses if ID_RENEWAL.is_final(s)) - GOOD_STATUSES
 
 # The model's open/final statuses (and with them the partial unique constraint) must be the table's.
-if set(OPEN_STATUSES) != {s for s in ID_RENEWAL.statuses if not ID_RENEWAL.is_final(s)} or \
-        set(FINAL_STATUSES) != {s for s in ID_RENEWAL.statuses if ID_RENEWAL.is_final(s)}:
+if set(OPEN_STATUSES) != {s for s in ID_RENEWAL.statuses if not ID_RENEWAL.is_final(s)} or set(FINAL_STATUSES) != {
+    s for s in ID_RENEWAL.statuses if ID_RENEWAL.is_final(s)
+}:
     raise ImproperlyConfigured("civil_affairs.models.OPEN_STATUSES/FINAL_STATUSES disagree with ID_RENEWAL.moves")
 
 
 def status_tone(status: str) -> str:
-    """"ok", "bad" or "warn" (still moving) for a status badge."""
+    """ "ok", "bad" or "warn" (still moving) for a status badge."""
     return "ok" if status in GOOD_STATUSES else "bad" if status in BAD_STATUSES else "warn"
 
 

@@ -7,14 +7,19 @@ class PhotoUploadForm(forms.Form):
 
 
 class DeliveryForm(forms.Form):
-    method = forms.ChoiceField(label=_("How do you want to receive the card?"), widget=forms.RadioSelect,
-                               choices=[("POST", _("Postal delivery to my national address")), ("PICKUP", _("Pickup at a civil affairs office (free)"))])
+    method = forms.ChoiceField(
+        label=_("How do you want to receive the card?"),
+        widget=forms.RadioSelect,
+        choices=[("POST", _("Postal delivery to my national address")), ("PICKUP", _("Pickup at a civil affairs office (free)"))],
+    )
     address_id = forms.TypedChoiceField(label=_("National address"), required=False, coerce=int, empty_value=None)
     office_id = forms.TypedChoiceField(label=_("Office"), required=False, coerce=int, empty_value=None)
 
     def __init__(self, *args, addresses=(), offices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["address_id"].choices = [("", "—")] + [(a.pk, f"{a.short_address} — {a.district}, {a.city} {a.postal_code}") for a in addresses if a.deliverable]
+        self.fields["address_id"].choices = [("", "—")] + [
+            (a.pk, f"{a.short_address} — {a.district}, {a.city} {a.postal_code}") for a in addresses if a.deliverable
+        ]
         self.fields["office_id"].choices = [("", "—")] + [(o.pk, f"{o.name} — {o.city}") for o in offices]
 
     def clean(self):
@@ -27,8 +32,12 @@ class DeliveryForm(forms.Form):
 
 
 class ReviewDecisionForm(forms.Form):
-    decision = forms.ChoiceField(label=_("Decision"), choices=[("approve", _("Approve and issue the card")), ("reject", _("Reject"))], widget=forms.RadioSelect)
-    reason = forms.CharField(label=_("Reason (shown to the citizen)"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("approve", _("Approve and issue the card")), ("reject", _("Reject"))], widget=forms.RadioSelect
+    )
+    reason = forms.CharField(
+        label=_("Reason (shown to the citizen)"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def clean(self):

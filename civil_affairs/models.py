@@ -1,5 +1,6 @@
 """The national ID renewal request and its history. The records it reads and writes (people,
 cards, offices, addresses, fines) are the registry's."""
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -11,8 +12,15 @@ from registry.models import NationalIdCard, Office, Person
 # The partial unique constraint below needs them when the model is built; civil_affairs.flow
 # checks at import that they are exactly the statuses with and without a move in ID_RENEWAL.
 OPEN_STATUSES = (
-    "PHOTO_CHECK", "AWAITING_DELIVERY_CHOICE", "AWAITING_PAYMENT", "IN_PROCESS", "UNDER_REVIEW",
-    "APPROVED", "PRINTING", "OUT_FOR_DELIVERY", "READY_FOR_PICKUP",
+    "PHOTO_CHECK",
+    "AWAITING_DELIVERY_CHOICE",
+    "AWAITING_PAYMENT",
+    "IN_PROCESS",
+    "UNDER_REVIEW",
+    "APPROVED",
+    "PRINTING",
+    "OUT_FOR_DELIVERY",
+    "READY_FOR_PICKUP",
 )
 FINAL_STATUSES = ("PHOTO_REJECTED", "DELIVERED", "COLLECTED", "REJECTED", "CANCELLED")
 
@@ -93,7 +101,8 @@ class IdRenewal(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["person"], condition=models.Q(status__in=list(OPEN_STATUSES)),
+                fields=["person"],
+                condition=models.Q(status__in=list(OPEN_STATUSES)),
                 name="one_open_id_renewal_per_person",
             ),
         ]

@@ -1,4 +1,5 @@
 """Reads for the ID renewal flow, always scoped to the person who asks."""
+
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -44,25 +45,37 @@ def renewal_eligibility(*, person: Person) -> Eligibility:
     if card is None:
         reasons.append(Reason("NO_ID_CARD", _("No national ID card is on file for you. Visit a civil affairs office.")))
     elif days > settings.ID_RENEWAL_WINDOW_DAYS:
-        reasons.append(Reason(
-            "NOT_IN_RENEWAL_WINDOW",
-            _("Your ID can be renewed from %(days)d days before it expires; come back on %(date)s.") % {
-                "days": settings.ID_RENEWAL_WINDOW_DAYS,
-                "date": dates.dual_date(expiry - dt.timedelta(days=settings.ID_RENEWAL_WINDOW_DAYS)),
-            },
-        ))
+        reasons.append(
+            Reason(
+                "NOT_IN_RENEWAL_WINDOW",
+                _("Your ID can be renewed from %(days)d days before it expires; come back on %(date)s.")
+                % {
+                    "days": settings.ID_RENEWAL_WINDOW_DAYS,
+                    "date": dates.dual_date(expiry - dt.timedelta(days=settings.ID_RENEWAL_WINDOW_DAYS)),
+                },
+            )
+        )
     elif days < 0:
         late_fine = settings.ID_LATE_FINE.quantize(Decimal("0.01"))
     open_renewal = IdRenewal.objects.filter(person=person, status__in=IdRenewal.OPEN_STATUSES).first()
     if open_renewal is not None:
-        reasons.append(Reason(
-            "RENEWAL_IN_PROGRESS",
-            _("You already have a renewal in progress (%(reference)s). Follow it instead of starting a new one.") % {"reference": open_renewal.reference},
-        ))
+        reasons.append(
+            Reason(
+                "RENEWAL_IN_PROGRESS",
+                _("You already have a renewal in progress (%(reference)s). Follow it instead of starting a new one.")
+                % {"reference": open_renewal.reference},
+            )
+        )
     fines = list(fines_unpaid(person_ids=[person.pk], kinds=[Fine.Kind.CIVIL_AFFAIRS]))
     return Eligibility(
-        eligible=not reasons, reasons=reasons, card=card, id_expiry=expiry, days_to_expiry=days,
-        late_fine=late_fine, unpaid_fines=fines, open_renewal=open_renewal,
+        eligible=not reasons,
+        reasons=reasons,
+        card=card,
+        id_expiry=expiry,
+        days_to_expiry=days,
+        late_fine=late_fine,
+        unpaid_fines=fines,
+        open_renewal=open_renewal,
     )
 
 

@@ -1,5 +1,6 @@
 """Pages of the national ID renewal: start (eligibility, photo rules, upload or camera), the
 request's page (live photo check, delivery choice, payment, tracking), and the photo views."""
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
@@ -23,12 +24,23 @@ S = IdRenewal.Status
 
 def _steps(renewal: IdRenewal | None):
     """The stepper: (label, state) with state done/current/''."""
-    labels = [gettext("Eligibility"), gettext("Photo"), gettext("Photo check"), gettext("Delivery"), gettext("Payment"), gettext("Tracking")]
+    labels = [
+        gettext("Eligibility"),
+        gettext("Photo"),
+        gettext("Photo check"),
+        gettext("Delivery"),
+        gettext("Payment"),
+        gettext("Tracking"),
+    ]
     if renewal is None:
         current = 1
     else:
         current = {
-            S.PHOTO_CHECK: 2, S.PHOTO_REJECTED: 2, S.AWAITING_DELIVERY_CHOICE: 3, S.AWAITING_PAYMENT: 4, S.CANCELLED: 3,
+            S.PHOTO_CHECK: 2,
+            S.PHOTO_REJECTED: 2,
+            S.AWAITING_DELIVERY_CHOICE: 3,
+            S.AWAITING_PAYMENT: 4,
+            S.CANCELLED: 3,
         }.get(renewal.status, 5)
     return [(label, "done" if i < current else "current" if i == current else "") for i, label in enumerate(labels)]
 
@@ -39,6 +51,7 @@ def _not_found(fn):
             return fn(request, *args, **kwargs)
         except NotFound:
             raise Http404 from None
+
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
     return wrapper
@@ -60,9 +73,17 @@ def start(request):
         else:
             return redirect("civil_affairs:detail", pk=renewal.pk)
     history = selectors.renewal_list_for_person(person=person)[:10]
-    return render(request, "civil_affairs/start.html", {
-        "elig": elig, "form": form, "steps": _steps(None), "history": history,
-    }, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "civil_affairs/start.html",
+        {
+            "elig": elig,
+            "form": form,
+            "steps": _steps(None),
+            "history": history,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @never_cache
@@ -81,7 +102,11 @@ def _detail_context(renewal, form):
     person = renewal.person
     data = renewal_output(renewal)
     return {
-        "renewal": renewal, "data": data, "form": form, "steps": _steps(renewal), "tone": status_tone(renewal.status),
+        "renewal": renewal,
+        "data": data,
+        "form": form,
+        "steps": _steps(renewal),
+        "tone": status_tone(renewal.status),
         "addresses": selectors.address_list_for_person(person=person),
         "undeliverable": [a for a in selectors.address_list_for_person(person=person) if not a.deliverable],
         "payment": renewal.payment,
@@ -102,15 +127,18 @@ def delivery(request, pk):
     if form.is_valid():
         d = form.cleaned_data
         try:
-            services.renewal_delivery_choose(person=person, renewal_id=renewal.pk, method=d["method"],
-                                             address_id=d.get("address_id"), office_id=d.get("office_id"))
+            services.renewal_delivery_choose(
+                person=person, renewal_id=renewal.pk, method=d["method"], address_id=d.get("address_id"), office_id=d.get("office_id")
+            )
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
             return redirect("civil_affairs:detail", pk=renewal.pk)
     renewal = selectors.renewal_get_for_person(person=person, renewal_id=pk)
     if not ID_RENEWAL.can(renewal, "choose_delivery"):
-        messages.error(request, _("This request cannot do that in its current status (%(status)s).") % {"status": renewal.get_status_display()})
+        messages.error(
+            request, _("This request cannot do that in its current status (%(status)s).") % {"status": renewal.get_status_display()}
+        )
         return redirect("civil_affairs:detail", pk=renewal.pk)
     return render(request, "civil_affairs/detail.html", _detail_context(renewal, form), status=400)
 

@@ -1,4 +1,5 @@
 """API plumbing shared by every app."""
+
 from rest_framework.permissions import BasePermission
 
 from core.people import is_person

@@ -12,9 +12,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Registry")
 
     def ready(self):
-        from core import schema  # noqa: F401  (registers the OpenAPI auth extensions)
-
         import sys
+
+        from core import schema  # noqa: F401  (registers the OpenAPI auth extensions)
 
         serving = "runserver" in sys.argv or any(n in sys.argv[0] for n in ("gunicorn", "celery"))
         if serving and not settings.REDIS_URL:

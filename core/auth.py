@@ -1,4 +1,5 @@
 """Browser sessions for people signed in through Nafath."""
+
 import time
 from functools import wraps
 

@@ -1,4 +1,5 @@
 """Gregorian dates stored, Umm al-Qura Hijri shown beside them."""
+
 import datetime as dt
 
 from django.utils import timezone

@@ -1,5 +1,6 @@
 """One error type for the whole portal and one renderer for the API's error shape:
 {"error": {"code": "UPPER_SNAKE_CODE", "message": "...", "details": {...}}}."""
+
 import logging
 
 from django.core.exceptions import PermissionDenied

@@ -1,4 +1,5 @@
 """Registry rows carry their own Arabic and English texts; pick the one of the active language."""
+
 from django.utils.translation import get_language
 
 

@@ -1,4 +1,5 @@
 """Saudi ID numbers: 10 digits, 1 = citizen, 2 = resident, last digit a Luhn check."""
+
 import re
 
 EASTERN_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")

@@ -1,6 +1,7 @@
 """The audit trail: append-only, one row per sign-in, answer, transition, officer decision and
 officer edit. Core knows no domain: the person an entry concerns is the project's person model,
 named by the PERSON_MODEL setting (as AUTH_USER_MODEL names the user model)."""
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -40,8 +41,9 @@ class StatusHistory(models.Model):
     from_status = models.CharField(_("from"), max_length=30, blank=True)
     to_status = models.CharField(_("to"), max_length=30, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
-    officer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                verbose_name=_("officer"))
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("officer")
+    )
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:

@@ -1,4 +1,5 @@
 """OpenAPI descriptions of the two credentials: citizens' bearer tokens and Nafath devices."""
+
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
@@ -15,5 +16,9 @@ class DeviceTokenScheme(OpenApiAuthenticationExtension):
     name = "deviceToken"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "apiKey", "in": "header", "name": "Authorization",
-                "description": "`Device <device_token>` of a registered Nafath app."}
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Device <device_token>` of a registered Nafath app.",
+        }

@@ -21,6 +21,7 @@ that was not queued).
 
 The history model of a flow subclasses core.models.StatusHistory (one shape for every flow):
 the row, when, the action, from and to, a note, the officer and free data."""
+
 from __future__ import annotations
 
 import logging
@@ -42,15 +43,19 @@ _FLOWS: dict[type, Flow] = {}
 
 def stale_version_error(current: int) -> ApplicationError:
     return ApplicationError(
-        "STALE_VERSION", _("Someone else changed this request meanwhile. Reload it and try again."),
-        {"current_version": current}, status=409,
+        "STALE_VERSION",
+        _("Someone else changed this request meanwhile. Reload it and try again."),
+        {"current_version": current},
+        status=409,
     )
 
 
 def invalid_state_error(obj, action: str, status_display: str) -> ApplicationError:
     return ApplicationError(
-        "INVALID_STATE", _("This request cannot do that in its current status (%(status)s).") % {"status": status_display},
-        {"status": getattr(obj, "status", ""), "action": action}, status=409,
+        "INVALID_STATE",
+        _("This request cannot do that in its current status (%(status)s).") % {"status": status_display},
+        {"status": getattr(obj, "status", ""), "action": action},
+        status=409,
     )
 
 
@@ -121,8 +126,16 @@ class Flow:
             qs = qs.select_related(*select_related)
         return qs.get(pk=pk)
 
-    def move(self, pk, action: str, *, expected_version: int | None = None, change: Callable[[models.Model], Iterable[str]] | None = None,
-             select_related: Iterable[str] = (), **kwargs) -> models.Model:
+    def move(
+        self,
+        pk,
+        action: str,
+        *,
+        expected_version: int | None = None,
+        change: Callable[[models.Model], Iterable[str]] | None = None,
+        select_related: Iterable[str] = (),
+        **kwargs,
+    ) -> models.Model:
         """Lock the row, then `apply`. `change(obj)` edits the locked row before the status moves
         and returns the names of the fields it set."""
         with transaction.atomic():
@@ -146,8 +159,20 @@ class Flow:
             raise invalid_state_error(obj, action, self._display(obj))
         return to
 
-    def apply(self, obj, action: str, *, fields: Iterable[str] = (), person=None, officer=None, note: str = "", ip: str = "",
-              then: Iterable[Callable[[], object]] = (), history_data: dict | None = None, **audit) -> models.Model:
+    def apply(
+        self,
+        obj,
+        action: str,
+        *,
+        fields: Iterable[str] = (),
+        person=None,
+        officer=None,
+        note: str = "",
+        ip: str = "",
+        then: Iterable[Callable[[], object]] = (),
+        history_data: dict | None = None,
+        **audit,
+    ) -> models.Model:
         """Move a row the caller holds locked inside its transaction."""
         to = self.check(obj, action)
         frm = getattr(obj, self.status_field)
@@ -160,10 +185,26 @@ class Flow:
                 update.append(name)
         obj.save(update_fields=list(dict.fromkeys(update)))
         officer_obj = officer if getattr(officer, "pk", None) else None
-        self.history.objects.create(**{self._history_fk: obj}, action=action, from_status=frm, to_status=to,
-                                    note=(note or "")[:500], officer=officer_obj, data=history_data or {})
-        audit_log_write(action=f"{self.audit_prefix or self.name}.{to.lower()}", person=person or self._person(obj), officer=officer,
-                        obj=obj, from_status=frm, to_status=to, ip=ip, move=action, **audit)
+        self.history.objects.create(
+            **{self._history_fk: obj},
+            action=action,
+            from_status=frm,
+            to_status=to,
+            note=(note or "")[:500],
+            officer=officer_obj,
+            data=history_data or {},
+        )
+        audit_log_write(
+            action=f"{self.audit_prefix or self.name}.{to.lower()}",
+            person=person or self._person(obj),
+            officer=officer,
+            obj=obj,
+            from_status=frm,
+            to_status=to,
+            ip=ip,
+            move=action,
+            **audit,
+        )
         if self.notify is not None:
             pk, notify = obj.pk, self.notify
             on_commit_robust(lambda: notify(pk, to))
@@ -174,9 +215,15 @@ class Flow:
     def record(self, obj, action: str, *, note: str = "", officer=None, data: dict | None = None):
         """A history row that is not a status change (a refused notification, a hand-over)."""
         status = getattr(obj, self.status_field)
-        return self.history.objects.create(**{self._history_fk: obj}, action=action, from_status=status, to_status=status,
-                                           note=(note or "")[:500], officer=officer if getattr(officer, "pk", None) else None,
-                                           data=data or {})
+        return self.history.objects.create(
+            **{self._history_fk: obj},
+            action=action,
+            from_status=status,
+            to_status=status,
+            note=(note or "")[:500],
+            officer=officer if getattr(officer, "pk", None) else None,
+            data=data or {},
+        )
 
     def _person(self, obj):
         return getattr(obj, self.person_field, None)

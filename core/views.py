@@ -1,4 +1,5 @@
 """The one page core serves: the health check, which knows no domain."""
+
 import logging
 
 from django.conf import settings

@@ -1,4 +1,5 @@
 """REST endpoints of API.md's "Login (Nafath style)" and "The Nafath app" sections."""
+
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, status
@@ -16,9 +17,14 @@ STATUSES = [s.value for s in NafathRequest.Status]
 
 @extend_schema_serializer(component_name="NafathError")
 class ErrorSerializer(serializers.Serializer):
-    error = inline_serializer("NafathErrorBody", {
-        "code": serializers.CharField(), "message": serializers.CharField(), "details": serializers.DictField(),
-    })
+    error = inline_serializer(
+        "NafathErrorBody",
+        {
+            "code": serializers.CharField(),
+            "message": serializers.CharField(),
+            "details": serializers.DictField(),
+        },
+    )
 
 
 class NafathStartApi(APIView):
@@ -39,17 +45,25 @@ class NafathStartApi(APIView):
     @extend_schema(
         request=InputSerializer,
         responses={201: OutputSerializer, 400: ErrorSerializer, 409: ErrorSerializer, 429: ErrorSerializer},
-        summary="Start a Nafath sign-in", tags=["login"],
+        summary="Start a Nafath sign-in",
+        tags=["login"],
     )
     def post(self, request):
         raw = request.data.get("id_number") if hasattr(request.data, "get") else None
         if not isinstance(raw, (str, int)) or isinstance(raw, bool):
             raw = ""
         req = services.nafath_request_start(id_number=str(raw), ip=client_ip(request), channel=NafathRequest.Channel.API)
-        return Response(self.OutputSerializer({
-            "transaction_id": req.transaction_id, "random_number": f"{req.random_number:02d}",
-            "expires_at": req.expires_at, "status": req.status,
-        }).data, status=status.HTTP_201_CREATED)
+        return Response(
+            self.OutputSerializer(
+                {
+                    "transaction_id": req.transaction_id,
+                    "random_number": f"{req.random_number:02d}",
+                    "expires_at": req.expires_at,
+                    "status": req.status,
+                }
+            ).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class NafathStatusApi(APIView):
@@ -77,8 +91,12 @@ class NafathStatusApi(APIView):
 class LogoutApi(APIView):
     permission_classes = [IsPerson]
 
-    @extend_schema(request=None, responses={204: OpenApiResponse(description="The token no longer works"), 401: ErrorSerializer},
-                   summary="Sign out (revoke this access token)", tags=["login"])
+    @extend_schema(
+        request=None,
+        responses={204: OpenApiResponse(description="The token no longer works"), 401: ErrorSerializer},
+        summary="Sign out (revoke this access token)",
+        tags=["login"],
+    )
     def post(self, request):
         if isinstance(request.auth, AccessToken):
             services.access_token_revoke(token=request.auth)
@@ -100,7 +118,8 @@ class AppRequestListApi(_DeviceApi):
 
     @extend_schema(
         responses={200: inline_serializer("NafathAppRequests", {"requests": RequestSerializer(many=True)}), 401: ErrorSerializer},
-        summary="The WAITING requests of the device's person", tags=["nafath-app"],
+        summary="The WAITING requests of the device's person",
+        tags=["nafath-app"],
     )
     def get(self, request):
         services.nafath_request_expire_overdue(id_number=request.user.id_number)
@@ -116,7 +135,7 @@ class AppRequestAnswerApi(_DeviceApi):
 
         def validate(self, attrs):
             if ("choice" in attrs) == ("decision" in attrs):
-                raise serializers.ValidationError(_("Send either a choice or the decision \"reject\"."))
+                raise serializers.ValidationError(_('Send either a choice or the decision "reject".'))
             return attrs
 
     @extend_schema_serializer(component_name="NafathAppRequestAnswerOutput")
@@ -126,14 +145,18 @@ class AppRequestAnswerApi(_DeviceApi):
     @extend_schema(
         request=InputSerializer,
         responses={200: OutputSerializer, 400: ErrorSerializer, 401: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
-        summary="Answer a request: pick a number or reject", tags=["nafath-app"],
+        summary="Answer a request: pick a number or reject",
+        tags=["nafath-app"],
     )
     def post(self, request, transaction_id):
         s = self.InputSerializer(data=request.data)
         if not s.is_valid():
-            raise ApplicationError("VALIDATION_ERROR", _("Send either a choice or the decision \"reject\"."), {"fields": s.errors})
+            raise ApplicationError("VALIDATION_ERROR", _('Send either a choice or the decision "reject".'), {"fields": s.errors})
         req = services.nafath_request_answer(
-            device=request.auth, transaction_id=transaction_id, choice=s.validated_data.get("choice"),
-            reject=s.validated_data.get("decision") == "reject", ip=client_ip(request),
+            device=request.auth,
+            transaction_id=transaction_id,
+            choice=s.validated_data.get("choice"),
+            reject=s.validated_data.get("decision") == "reject",
+            ip=client_ip(request),
         )
         return Response(self.OutputSerializer({"status": req.status}).data)

@@ -1,5 +1,6 @@
 """DRF authentication: `Authorization: Bearer <access_token>` for citizens and
 `Authorization: Device <device_token>` for the Nafath app."""
+
 from django.utils import timezone
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
@@ -47,11 +48,7 @@ class DeviceTokenAuthentication(BaseAuthentication):
         raw = _credential(request, self.keyword)
         if raw is None:
             return None
-        device = (
-            Device.objects.select_related("person")
-            .filter(token_digest=token_digest(raw), revoked_at__isnull=True)
-            .first()
-        )
+        device = Device.objects.select_related("person").filter(token_digest=token_digest(raw), revoked_at__isnull=True).first()
         if device is None:
             raise AuthenticationFailed("invalid device token")
         return device.person, device

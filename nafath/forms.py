@@ -15,19 +15,25 @@ class IdNumberField(forms.CharField):
 
 class LoginForm(forms.Form):
     id_number = IdNumberField(
-        label=_("National ID or iqama number"), max_length=20,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "username", "dir": "ltr",
-                                      "data-testid": "id-number", "autofocus": True}),
+        label=_("National ID or iqama number"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "username", "dir": "ltr", "data-testid": "id-number", "autofocus": True}
+        ),
     )
 
 
 class AppSignInForm(forms.Form):
     id_number = IdNumberField(
-        label=_("ID number"), max_length=20,
+        label=_("ID number"),
+        max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "dir": "ltr", "data-testid": "app-id-number"}),
     )
     pin = forms.CharField(
-        label=_("Device PIN"), max_length=12, strip=False,
-        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "dir": "ltr", "data-testid": "app-pin",
-                                          "autocomplete": "current-password"}),
+        label=_("Device PIN"),
+        max_length=12,
+        strip=False,
+        widget=forms.PasswordInput(
+            attrs={"inputmode": "numeric", "dir": "ltr", "data-testid": "app-pin", "autocomplete": "current-password"}
+        ),
     )

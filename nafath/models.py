@@ -88,9 +88,7 @@ class NafathRequest(models.Model):
         verbose_name_plural = _("Nafath requests")
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["id_number"], condition=models.Q(status="WAITING"), name="nafath_one_waiting_per_id"
-            ),
+            models.UniqueConstraint(fields=["id_number"], condition=models.Q(status="WAITING"), name="nafath_one_waiting_per_id"),
         ]
         indexes = [models.Index(fields=["status", "expires_at"])]
 

@@ -1,10 +1,11 @@
 """Reads of the Nafath login, scoped to who asks."""
+
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.errors import NotFound
-from registry.models import Person
 from nafath.models import NafathRequest
+from registry.models import Person
 
 
 def nafath_request_get(*, transaction_id) -> NafathRequest:
@@ -17,6 +18,6 @@ def nafath_request_get(*, transaction_id) -> NafathRequest:
 
 def nafath_request_list_waiting_for_person(*, person: Person) -> QuerySet[NafathRequest]:
     """The WAITING, not yet overdue requests a device of this person may answer."""
-    return NafathRequest.objects.filter(
-        person=person, status=NafathRequest.Status.WAITING, expires_at__gt=timezone.now()
-    ).order_by("created_at")
+    return NafathRequest.objects.filter(person=person, status=NafathRequest.Status.WAITING, expires_at__gt=timezone.now()).order_by(
+        "created_at"
+    )

@@ -1,5 +1,6 @@
 """Every write of the Nafath login: devices and tokens, sign-in requests and their answers,
 the Nafath app's PIN sign-in, and the rate limits in front of them."""
+
 import datetime as dt
 import hashlib
 import secrets
@@ -15,10 +16,10 @@ from django.utils.translation import gettext_noop, ngettext
 
 from core.errors import ApplicationError, NotFound
 from core.idnumbers import normalize_id_number
-from registry.models import Person
 from core.services import audit_log_write
 from nafath.models import AccessToken, Device, NafathRequest
 from nafath.tokens import new_token, token_digest
+from registry.models import Person
 
 Status = NafathRequest.Status
 # Stored untranslated; shown in the reader's language (NafathRequest.service_label).
@@ -82,8 +83,8 @@ def _rate_limited(*, retry_after: int, ip: str, id_number: str, what: str) -> Ap
     minutes = max(1, (retry_after + 59) // 60)
     return ApplicationError(
         "RATE_LIMITED",
-        ngettext("Too many attempts. Try again in %(minutes)d minute.",
-                 "Too many attempts. Try again in %(minutes)d minutes.", minutes) % {"minutes": minutes},
+        ngettext("Too many attempts. Try again in %(minutes)d minute.", "Too many attempts. Try again in %(minutes)d minutes.", minutes)
+        % {"minutes": minutes},
         {"retry_after": retry_after},
         status=429,
     )
@@ -91,10 +92,12 @@ def _rate_limited(*, retry_after: int, ip: str, id_number: str, what: str) -> Ap
 
 def _check_start_limits(*, id_number: str, ip: str) -> None:
     retry = [
-        r for r in (
+        r
+        for r in (
             _hit("ip", ip, settings.NAFATH_RATE_LIMIT_PER_IP),
             _hit("id", id_number, settings.NAFATH_RATE_LIMIT_PER_ID),
-        ) if r
+        )
+        if r
     ]
     if retry:
         raise _rate_limited(retry_after=max(retry), ip=ip, id_number=id_number, what="start")
@@ -113,8 +116,7 @@ def _expire_locked(req: NafathRequest, *, ip: str = "") -> None:
     """Expire a WAITING request whose time is up; the row is locked by the caller."""
     req.status = Status.EXPIRED
     req.save(update_fields=["status"])
-    audit_log_write(action="nafath.expired", person=req.person, obj=req, from_status=Status.WAITING,
-                    to_status=Status.EXPIRED, ip=ip)
+    audit_log_write(action="nafath.expired", person=req.person, obj=req, from_status=Status.WAITING, to_status=Status.EXPIRED, ip=ip)
 
 
 def nafath_request_expire(*, transaction_id) -> bool:
@@ -165,8 +167,9 @@ def nafath_request_start(
                 expires_at=timezone.now() + dt.timedelta(seconds=settings.NAFATH_REQUEST_LIFETIME_SECONDS),
                 web_nonce_digest=token_digest(web_nonce) if web_nonce else "",
             )
-            audit_log_write(action="nafath.started", person=person, obj=req, to_status=Status.WAITING, ip=ip,
-                            channel=channel, id_number=normalized)
+            audit_log_write(
+                action="nafath.started", person=person, obj=req, to_status=Status.WAITING, ip=ip, channel=channel, id_number=normalized
+            )
     except IntegrityError:
         raise ApplicationError(
             "NAFATH_REQUEST_OPEN",
@@ -190,9 +193,9 @@ def nafath_request_token_claim(*, req: NafathRequest, ip: str = "") -> tuple[Acc
     if req.status != Status.COMPLETED or req.channel != NafathRequest.Channel.API or req.person_id is None:
         return None
     with transaction.atomic():
-        won = NafathRequest.objects.filter(
-            pk=req.pk, status=Status.COMPLETED, token_claimed_at__isnull=True
-        ).update(token_claimed_at=timezone.now())
+        won = NafathRequest.objects.filter(pk=req.pk, status=Status.COMPLETED, token_claimed_at__isnull=True).update(
+            token_claimed_at=timezone.now()
+        )
         if won != 1:
             return None
         token, raw = access_token_issue(person=req.person)
@@ -203,14 +206,17 @@ def nafath_request_token_claim(*, req: NafathRequest, ip: str = "") -> tuple[Acc
 def nafath_request_web_claim(*, req: NafathRequest, web_nonce: str, ip: str = "") -> Person | None:
     """The browser session that started a COMPLETED web request signs in with it, once."""
     if (
-        req.status != Status.COMPLETED or req.channel != NafathRequest.Channel.WEB or req.person_id is None
-        or not web_nonce or not secrets.compare_digest(req.web_nonce_digest, token_digest(web_nonce))
+        req.status != Status.COMPLETED
+        or req.channel != NafathRequest.Channel.WEB
+        or req.person_id is None
+        or not web_nonce
+        or not secrets.compare_digest(req.web_nonce_digest, token_digest(web_nonce))
     ):
         return None
     with transaction.atomic():
-        won = NafathRequest.objects.filter(
-            pk=req.pk, status=Status.COMPLETED, web_claimed_at__isnull=True
-        ).update(web_claimed_at=timezone.now())
+        won = NafathRequest.objects.filter(pk=req.pk, status=Status.COMPLETED, web_claimed_at__isnull=True).update(
+            web_claimed_at=timezone.now()
+        )
         if won != 1:
             return None
         audit_log_write(action="auth.signed_in", person=req.person, obj=req, ip=ip, channel="web")
@@ -229,8 +235,15 @@ def nafath_request_cancel(*, req: NafathRequest, web_nonce: str, ip: str = "") -
         locked.answered_at = timezone.now()
         locked.answer_reason = "cancelled"
         locked.save(update_fields=["status", "answered_at", "answer_reason"])
-        audit_log_write(action="nafath.rejected", person=locked.person, obj=locked, from_status=Status.WAITING,
-                        to_status=Status.REJECTED, ip=ip, reason="cancelled")
+        audit_log_write(
+            action="nafath.rejected",
+            person=locked.person,
+            obj=locked,
+            from_status=Status.WAITING,
+            to_status=Status.REJECTED,
+            ip=ip,
+            reason="cancelled",
+        )
     return True
 
 
@@ -254,7 +267,8 @@ def nafath_request_answer(
         elif req.status == Status.WAITING:
             if not reject and str(choice) not in req.choices:
                 raise ApplicationError(
-                    "INVALID_CHOICE", _("Pick one of the three numbers shown, or reject the request."),
+                    "INVALID_CHOICE",
+                    _("Pick one of the three numbers shown, or reject the request."),
                     {"fields": {"choice": [_("Pick one of the three numbers shown.")]}},
                 )
             right = not reject and str(choice) == str(req.random_number)
@@ -265,8 +279,14 @@ def nafath_request_answer(
             req.save(update_fields=["status", "answered_at", "answer_reason", "device"])
             Device.objects.filter(pk=device.pk).update(last_seen_at=timezone.now())
             audit_log_write(
-                action="nafath.completed" if right else "nafath.rejected", person=req.person, obj=req,
-                from_status=Status.WAITING, to_status=req.status, ip=ip, reason=req.answer_reason, device=device.pk,
+                action="nafath.completed" if right else "nafath.rejected",
+                person=req.person,
+                obj=req,
+                from_status=Status.WAITING,
+                to_status=req.status,
+                ip=ip,
+                reason=req.answer_reason,
+                device=device.pk,
             )
             if not right:
                 audit_log_write(action="auth.failed", person=req.person, obj=req, ip=ip, reason=req.answer_reason)
@@ -301,8 +321,14 @@ def nafath_app_sign_in(*, id_number: str, pin: str, ip: str) -> Device:
     if match is None:
         for k in keys:
             _incr(k, timeout=window)
-        audit_log_write(action="auth.failed", person=devices[0].person if devices else None, ip=ip,
-                        reason="wrong_pin", what="nafath_app", id_number=normalized)
+        audit_log_write(
+            action="auth.failed",
+            person=devices[0].person if devices else None,
+            ip=ip,
+            reason="wrong_pin",
+            what="nafath_app",
+            id_number=normalized,
+        )
         raise ApplicationError("INVALID_CREDENTIALS", _("The ID number or the PIN is not correct."), status=401)
     Device.objects.filter(pk=match.pk).update(last_seen_at=timezone.now())
     audit_log_write(action="nafath.app_signed_in", person=match.person, obj=match, ip=ip)

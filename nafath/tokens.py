@@ -1,5 +1,6 @@
 """Opaque tokens: handed out once, stored only as a SHA-256 digest (they carry 256 bits of
 randomness, so a plain digest is enough; PINs, which are short, use Django's password hashers)."""
+
 import hashlib
 import secrets
 

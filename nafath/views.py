@@ -1,5 +1,6 @@
 """Pages: the portal's login (with its live status endpoint), sign-out, and the Nafath app
 simulator (a phone-sized page signed in with ID number + device PIN)."""
+
 import secrets
 import time
 
@@ -38,9 +39,11 @@ def _login_request(request) -> NafathRequest | None:
     txn, nonce = request.session.get(TXN_KEY), request.session.get(NONCE_KEY)
     if not txn or not nonce:
         return None
-    req = NafathRequest.objects.select_related("person").filter(
-        transaction_id=txn, web_nonce_digest=token_digest(nonce), channel=NafathRequest.Channel.WEB
-    ).first()
+    req = (
+        NafathRequest.objects.select_related("person")
+        .filter(transaction_id=txn, web_nonce_digest=token_digest(nonce), channel=NafathRequest.Channel.WEB)
+        .first()
+    )
     return services.nafath_request_refresh(req=req) if req else None
 
 
@@ -72,8 +75,10 @@ def login(request):
             nonce = secrets.token_urlsafe(24)
             try:
                 req = services.nafath_request_start(
-                    id_number=form.cleaned_data["id_number"], ip=client_ip(request),
-                    channel=NafathRequest.Channel.WEB, web_nonce=nonce,
+                    id_number=form.cleaned_data["id_number"],
+                    ip=client_ip(request),
+                    channel=NafathRequest.Channel.WEB,
+                    web_nonce=nonce,
                 )
             except ApplicationError as exc:
                 form.add_error(None if exc.code != "INVALID_ID_NUMBER" else "id_number", exc.message)
@@ -86,10 +91,15 @@ def login(request):
     req = _login_request(request)
     if req is None:
         return render(request, "nafath/login.html", {"form": LoginForm(), "steps": _steps(0), "next": request.GET.get("next", "")})
-    return render(request, "nafath/login.html", {
-        "req": req, "steps": _steps(1 if req.status == Status.WAITING else 0),
-        "poll_ms": settings.NAFATH_POLL_INTERVAL_MS,
-    })
+    return render(
+        request,
+        "nafath/login.html",
+        {
+            "req": req,
+            "steps": _steps(1 if req.status == Status.WAITING else 0),
+            "poll_ms": settings.NAFATH_POLL_INTERVAL_MS,
+        },
+    )
 
 
 @never_cache
@@ -181,10 +191,16 @@ def app(request):
         return render(request, "nafath/app.html", {"form": form})
     services.nafath_request_expire_overdue(id_number=device.person.id_number)
     reqs = list(selectors.nafath_request_list_waiting_for_person(person=device.person))
-    return render(request, "nafath/app.html", {
-        "device": device, "requests": reqs, "poll_ms": settings.NAFATH_POLL_INTERVAL_MS,
-        "txns": ",".join(str(r.transaction_id) for r in reqs),
-    })
+    return render(
+        request,
+        "nafath/app.html",
+        {
+            "device": device,
+            "requests": reqs,
+            "poll_ms": settings.NAFATH_POLL_INTERVAL_MS,
+            "txns": ",".join(str(r.transaction_id) for r in reqs),
+        },
+    )
 
 
 @never_cache
@@ -205,8 +221,11 @@ def app_answer(request, transaction_id):
     decision = request.POST.get("decision")
     try:
         req = services.nafath_request_answer(
-            device=device, transaction_id=transaction_id, choice=request.POST.get("choice"),
-            reject=decision == "reject", ip=client_ip(request),
+            device=device,
+            transaction_id=transaction_id,
+            choice=request.POST.get("choice"),
+            reject=decision == "reject",
+            ip=client_ip(request),
         )
     except ApplicationError as exc:
         messages.error(request, exc.message)

@@ -29,10 +29,12 @@ class MeApi(APIView):
     def get(self, request):
         p = request.user
         doc = selectors.person_document_status(person=p)
-        return Response({
-            "id_number": p.id_number,
-            "kind": p.kind,
-            "name": {"ar": p.name_ar, "en": p.name_en},
-            "id_expiry": dates.api_date(doc.expiry),
-            "mobile": p.mobile,
-        })
+        return Response(
+            {
+                "id_number": p.id_number,
+                "kind": p.kind,
+                "name": {"ar": p.name_ar, "en": p.name_en},
+                "id_expiry": dates.api_date(doc.expiry),
+                "mobile": p.mobile,
+            }
+        )

@@ -1,5 +1,6 @@
 """The demo people of API.md, made idempotently. Dates are relative to today, so the
 demo stays meaningful whatever day it is run."""
+
 import datetime as dt
 import hashlib
 import hmac
@@ -56,10 +57,18 @@ def demo_pin() -> str:
 
 def _address(person, n, deliverable=True, city=("الرياض", "Riyadh")):
     NationalAddress.objects.update_or_create(
-        person=person, short_address=f"RR{n:02d}{n * 7 % 10000:04d}"[:8],
-        defaults=dict(building_number=f"{1000 + n}", street="طريق الملك فهد" if deliverable else "طريق صحراوي",
-                      district="العليا" if deliverable else "منطقة نائية", city=city[0],
-                      postal_code=f"{12200 + n:05d}", additional_number=f"{2000 + n}", deliverable=deliverable, is_primary=True),
+        person=person,
+        short_address=f"RR{n:02d}{n * 7 % 10000:04d}"[:8],
+        defaults=dict(
+            building_number=f"{1000 + n}",
+            street="طريق الملك فهد" if deliverable else "طريق صحراوي",
+            district="العليا" if deliverable else "منطقة نائية",
+            city=city[0],
+            postal_code=f"{12200 + n:05d}",
+            additional_number=f"{2000 + n}",
+            deliverable=deliverable,
+            is_primary=True,
+        ),
     )
 
 
@@ -71,9 +80,17 @@ def seed() -> dict:
     for persona, (idn, ar, en, birth, gender, nat) in PEOPLE.items():
         p, _ = Person.objects.update_or_create(
             id_number=idn,
-            defaults=dict(kind="citizen" if idn[0] == "1" else "resident", name_ar=ar, name_en=en, birth_date=dt.date(*birth),
-                          gender=gender, nationality=nat, mobile=f"05{idn[-8:]}", email=f"{persona}@example.com",
-                          fingerprint_on_file=True),
+            defaults=dict(
+                kind="citizen" if idn[0] == "1" else "resident",
+                name_ar=ar,
+                name_en=en,
+                birth_date=dt.date(*birth),
+                gender=gender,
+                nationality=nat,
+                mobile=f"05{idn[-8:]}",
+                email=f"{persona}@example.com",
+                fingerprint_on_file=True,
+            ),
         )
         people[persona] = p
         token = demo_device_token(persona)
@@ -87,19 +104,36 @@ def seed() -> dict:
     for persona, days in expiry.items():
         p = people[persona]
         NationalIdCard.objects.update_or_create(
-            person=p, status=NationalIdCard.Status.ACTIVE,
-            defaults=dict(issue_date=today + dt.timedelta(days=days) - dt.timedelta(days=3652), expiry_date=today + dt.timedelta(days=days)),
+            person=p,
+            status=NationalIdCard.Status.ACTIVE,
+            defaults=dict(
+                issue_date=today + dt.timedelta(days=days) - dt.timedelta(days=3652), expiry_date=today + dt.timedelta(days=days)
+            ),
         )
     for i, persona in enumerate(["citizen_due", "citizen_expired", "citizen_not_due", "head_of_family"], start=1):
         _address(people[persona], i)
     _address(people["citizen_no_address"], 9, deliverable=False)
     Fine.objects.update_or_create(
-        reference="CAF-000101", defaults=dict(person=people["citizen_expired"], kind=Fine.Kind.CIVIL_AFFAIRS,
-                                              description_ar="تأخر في تحديث بيانات الهوية", description_en="Late update of ID data", amount=Decimal("150.00"), issued_on=today - dt.timedelta(days=20)),
+        reference="CAF-000101",
+        defaults=dict(
+            person=people["citizen_expired"],
+            kind=Fine.Kind.CIVIL_AFFAIRS,
+            description_ar="تأخر في تحديث بيانات الهوية",
+            description_en="Late update of ID data",
+            amount=Decimal("150.00"),
+            issued_on=today - dt.timedelta(days=20),
+        ),
     )
     Fine.objects.update_or_create(
-        reference="TV-7700101", defaults=dict(person=people["citizen_not_due"], kind=Fine.Kind.TRAFFIC, description_ar="تجاوز السرعة المحددة",
-                                              description_en="Speeding", amount=Decimal("300.00"), issued_on=today - dt.timedelta(days=12)),
+        reference="TV-7700101",
+        defaults=dict(
+            person=people["citizen_not_due"],
+            kind=Fine.Kind.TRAFFIC,
+            description_ar="تجاوز السرعة المحددة",
+            description_en="Speeding",
+            amount=Decimal("300.00"),
+            issued_on=today - dt.timedelta(days=12),
+        ),
     )
     for name_ar, name_en, city_ar, city_en in [
         ("الأحوال المدنية — فرع العليا", "Civil Affairs — Olaya branch", "الرياض", "Riyadh"),
@@ -109,26 +143,52 @@ def seed() -> dict:
         Office.objects.update_or_create(name_en=name_en, defaults=dict(name_ar=name_ar, city_ar=city_ar, city_en=city_en))
 
     head = people["head_of_family"]
-    Iqama.objects.update_or_create(person=head, defaults=dict(issue_date=today - dt.timedelta(days=165), expiry_date=today + dt.timedelta(days=200)))
-    Passport.objects.update_or_create(person=head, number="A1000006", defaults=dict(issuing_country="EGY", expiry_date=today + dt.timedelta(days=1500)))
-    HealthInsurance.objects.update_or_create(person=head, policy_number="POL-2000000006", defaults=dict(provider="Bupa Arabia", expiry_date=today + dt.timedelta(days=365)))
+    Iqama.objects.update_or_create(
+        person=head, defaults=dict(issue_date=today - dt.timedelta(days=165), expiry_date=today + dt.timedelta(days=200))
+    )
+    Passport.objects.update_or_create(
+        person=head, number="A1000006", defaults=dict(issuing_country="EGY", expiry_date=today + dt.timedelta(days=1500))
+    )
+    HealthInsurance.objects.update_or_create(
+        person=head, policy_number="POL-2000000006", defaults=dict(provider="Bupa Arabia", expiry_date=today + dt.timedelta(days=365))
+    )
 
     for persona, (idn, ar, en, birth, gender, relation, first_wife) in DEPENDENTS.items():
         nat = "PHL" if relation == "DOMESTIC_WORKER" else "EGY"
         d, _ = Person.objects.update_or_create(
             id_number=idn,
-            defaults=dict(kind="resident", name_ar=ar, name_en=en, birth_date=dt.date(*birth), gender=gender, nationality=nat,
-                          fingerprint_on_file=True, inside_kingdom=True, reported_absent=False),
+            defaults=dict(
+                kind="resident",
+                name_ar=ar,
+                name_en=en,
+                birth_date=dt.date(*birth),
+                gender=gender,
+                nationality=nat,
+                fingerprint_on_file=True,
+                inside_kingdom=True,
+                reported_absent=False,
+            ),
         )
         iq_days = -10 if persona == "son_expired" else 25
-        Iqama.objects.update_or_create(person=d, defaults=dict(issue_date=today + dt.timedelta(days=iq_days - 365),
-                                                               expiry_date=today + dt.timedelta(days=iq_days), late_renewal_count=0))
-        Passport.objects.update_or_create(person=d, number=f"P{idn[-7:]}", defaults=dict(
-            issuing_country=nat, expiry_date=today + dt.timedelta(days=30 if persona == "daughter_passport_expiring" else 1200)))
+        Iqama.objects.update_or_create(
+            person=d,
+            defaults=dict(
+                issue_date=today + dt.timedelta(days=iq_days - 365), expiry_date=today + dt.timedelta(days=iq_days), late_renewal_count=0
+            ),
+        )
+        Passport.objects.update_or_create(
+            person=d,
+            number=f"P{idn[-7:]}",
+            defaults=dict(
+                issuing_country=nat, expiry_date=today + dt.timedelta(days=30 if persona == "daughter_passport_expiring" else 1200)
+            ),
+        )
         if persona == "son_no_insurance":
             HealthInsurance.objects.filter(person=d).delete()
         else:
-            HealthInsurance.objects.update_or_create(person=d, policy_number=f"POL-{idn}", defaults=dict(provider="Bupa Arabia", expiry_date=today + dt.timedelta(days=500)))
+            HealthInsurance.objects.update_or_create(
+                person=d, policy_number=f"POL-{idn}", defaults=dict(provider="Bupa Arabia", expiry_date=today + dt.timedelta(days=500))
+            )
         if persona == "wife2_medical_required":
             MedicalExam.objects.update_or_create(person=d, defaults=dict(result=MedicalExam.Result.REQUIRED))
         member, _ = FamilyMember.objects.update_or_create(person=d, defaults=dict(head=head, relation=relation, is_first_wife=first_wife))

@@ -1,4 +1,5 @@
 """The portal's own pages: home, the dashboard that composes every service, the language toggle."""
+
 import logging
 
 from django.conf import settings
@@ -35,7 +36,10 @@ def set_language(request):
     response = HttpResponseRedirect(nxt)
     if lang in dict(settings.LANGUAGES):
         response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME, lang, max_age=settings.LANGUAGE_COOKIE_AGE,
-            secure=getattr(settings, "LANGUAGE_COOKIE_SECURE", False), samesite="Lax",
+            settings.LANGUAGE_COOKIE_NAME,
+            lang,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            secure=getattr(settings, "LANGUAGE_COOKIE_SECURE", False),
+            samesite="Lax",
         )
     return response

@@ -1,6 +1,7 @@
 """Officers' view of the registry. Every edit is guarded by the row's `version` (an officer
 who saved on a stale form is refused, the other officer's change stands) and recorded in the
 audit log with who, when and which fields changed from what to what."""
+
 from django import forms
 from django.contrib import admin
 from django.db import transaction
@@ -59,8 +60,11 @@ class RegistryAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         with transaction.atomic():
             if change:
-                changed = {name: {"from": _value(form.initial.get(name)), "to": _value(form.cleaned_data.get(name))}
-                           for name in form.changed_data if name != "seen_version"}
+                changed = {
+                    name: {"from": _value(form.initial.get(name)), "to": _value(form.cleaned_data.get(name))}
+                    for name in form.changed_data
+                    if name != "seen_version"
+                }
                 seen = form.cleaned_data.get("seen_version")
                 # Compare-and-set on the version: a concurrent save between clean() and here loses.
                 qs = type(obj).objects.filter(pk=obj.pk)
@@ -71,18 +75,28 @@ class RegistryAdmin(admin.ModelAdmin):
                 obj.version = (seen if seen is not None else obj.version) + 1
                 super().save_model(request, obj, form, change)
             else:
-                changed = {name: {"from": None, "to": _value(form.cleaned_data.get(name))} for name in form.changed_data if name != "seen_version"}
+                changed = {
+                    name: {"from": None, "to": _value(form.cleaned_data.get(name))} for name in form.changed_data if name != "seen_version"
+                }
                 super().save_model(request, obj, form, change)
             audit_log_write(
                 action=f"registry.{obj._meta.model_name}.{'changed' if change else 'added'}",
                 person=obj if isinstance(obj, Person) else getattr(obj, "person", None),
-                officer=request.user, obj=obj, ip=request.META.get("REMOTE_ADDR", ""), changed=changed,
+                officer=request.user,
+                obj=obj,
+                ip=request.META.get("REMOTE_ADDR", ""),
+                changed=changed,
             )
 
     def delete_model(self, request, obj):
         with transaction.atomic():
-            audit_log_write(action=f"registry.{obj._meta.model_name}.deleted", officer=request.user, obj=obj,
-                            person=obj if isinstance(obj, Person) else getattr(obj, "person", None), repr=str(obj))
+            audit_log_write(
+                action=f"registry.{obj._meta.model_name}.deleted",
+                officer=request.user,
+                obj=obj,
+                person=obj if isinstance(obj, Person) else getattr(obj, "person", None),
+                repr=str(obj),
+            )
             super().delete_model(request, obj)
 
 

@@ -4,6 +4,7 @@ health insurance, medical exams, national addresses, offices and fines.
 This app knows no service. Services read and write these rows through their own services;
 officers edit them in admin, where every change is recorded in the audit log with who,
 when and what changed, and guarded by the optimistic `version` field."""
+
 import datetime as dt
 
 from django.db import models
@@ -161,7 +162,9 @@ class Iqama(VersionedRecord):
         _("late renewals so far"), default=0, help_text=_("Renewals made more than the grace period after expiry.")
     )
     levy_paid_until = models.DateField(
-        _("dependents' levy paid until"), null=True, blank=True,
+        _("dependents' levy paid until"),
+        null=True,
+        blank=True,
         help_text=_("Empty: the levy is paid up to the iqama's expiry (renewals pay it with the iqama)."),
     )
 

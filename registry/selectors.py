@@ -1,6 +1,7 @@
 """Reads of the registry, scoped to the person who asks."""
-from dataclasses import dataclass
+
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
 

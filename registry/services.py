@@ -1,4 +1,5 @@
 """Writes to the registry that services ask for (officers' edits go through admin)."""
+
 import datetime as dt
 
 from registry.models import Fine

@@ -15,6 +15,7 @@ median of --repeat runs; then the median and slowest over all photos, and checks
 for one worker process (1 / mean check time). Exit status 1 if a decision differs or the
 check is not at least 3 times faster than the plain call (median).
 """
+
 import os
 
 # One core, one thread: set before numpy / dlib load their thread pools.
@@ -101,10 +102,12 @@ def main():
     assert encoding_deserialize(on_file_check).shape == (128,)
 
     engine = face_engine()
-    print(f"engine {engine.model}; detect max side {settings.FACE_DETECT_MAX_SIDE}, upsample {settings.FACE_DETECT_UPSAMPLE}; "
-          f"tolerances MATCH <= {settings.FACE_MATCH_TOLERANCE} < REVIEW <= {settings.FACE_REJECT_TOLERANCE} < NO_MATCH; "
-          f"photo on file {args.on_file}; one core (affinity {sorted(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else '?'}); "
-          f"median of {args.repeat}")
+    print(
+        f"engine {engine.model}; detect max side {settings.FACE_DETECT_MAX_SIDE}, upsample {settings.FACE_DETECT_UPSAMPLE}; "
+        f"tolerances MATCH <= {settings.FACE_MATCH_TOLERANCE} < REVIEW <= {settings.FACE_REJECT_TOLERANCE} < NO_MATCH; "
+        f"photo on file {args.on_file}; one core (affinity {sorted(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else '?'}); "
+        f"median of {args.repeat}"
+    )
     header = f"{'photo':<24}{'size':>11}{'sanitise':>10}{'check':>9}{'plain':>9}{'x':>6}  {'check decision':<22}{'plain decision':<22}{'reasons'}"
     print(header)
     print("-" * len(header))
@@ -123,13 +126,17 @@ def main():
         r = tc[0][1]
         size = f"{r.metrics['width']}x{r.metrics['height']}"
         rows.append((c_time, p_time))
-        print(f"{p.name:<24}{size:>11}{t_sanitize[p.name] * 1000:>8.0f}ms{c_time * 1000:>7.0f}ms{p_time * 1000:>7.0f}ms{p_time / c_time:>6.1f}  "
-              f"{fmt(cd, cdist):<22}{fmt(pd, pdist):<22}{','.join(r.reason_codes) or '-'}{'' if same else '   <-- DIFFERENT'}")
+        print(
+            f"{p.name:<24}{size:>11}{t_sanitize[p.name] * 1000:>8.0f}ms{c_time * 1000:>7.0f}ms{p_time * 1000:>7.0f}ms{p_time / c_time:>6.1f}  "
+            f"{fmt(cd, cdist):<22}{fmt(pd, pdist):<22}{','.join(r.reason_codes) or '-'}{'' if same else '   <-- DIFFERENT'}"
+        )
     checks = [c for c, _ in rows]
     plains = [p for _, p in rows]
     med_c, med_p = statistics.median(checks), statistics.median(plains)
     print("-" * len(header))
-    print(f"check: median {med_c * 1000:.0f} ms, slowest {max(checks) * 1000:.0f} ms, {1 / statistics.mean(checks):.1f} checks/s per worker process (one core)")
+    print(
+        f"check: median {med_c * 1000:.0f} ms, slowest {max(checks) * 1000:.0f} ms, {1 / statistics.mean(checks):.1f} checks/s per worker process (one core)"
+    )
     print(f"plain: median {med_p * 1000:.0f} ms, slowest {max(plains) * 1000:.0f} ms, {1 / statistics.mean(plains):.1f} /s")
     print(f"speed-up: median {med_p / med_c:.1f}x, total {sum(plains) / sum(checks):.1f}x; decisions different: {mismatches}")
     ok = mismatches == 0 and med_p / med_c >= 3

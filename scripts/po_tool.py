@@ -1,10 +1,11 @@
 #!/usr/bin/env python
 """Help keep the Arabic catalogues complete.
 
-  po_tool.py missing PO...          print untranslated or fuzzy entries as JSON {msgid: ""}
-                                     (plural entries as {msgid: ["", "", ...]} with 6 Arabic forms)
-  po_tool.py apply PO JSON_FILE      fill msgstr from a JSON object {msgid: msgstr or [forms]}
+po_tool.py missing PO...          print untranslated or fuzzy entries as JSON {msgid: ""}
+                                   (plural entries as {msgid: ["", "", ...]} with 6 Arabic forms)
+po_tool.py apply PO JSON_FILE      fill msgstr from a JSON object {msgid: msgstr or [forms]}
 """
+
 import json
 import sys
 

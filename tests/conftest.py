@@ -1,5 +1,6 @@
 """Shared fixtures: people and their clients, a real Celery worker, a headless browser,
 and the shared face photographs."""
+
 import os
 import shutil
 import subprocess
@@ -107,18 +108,44 @@ def celery_worker(transactional_db, settings):
     if db["ENGINE"] != "django.db.backends.postgresql":
         pytest.fail("the worker tests need PostgreSQL (DATABASE_URL): a worker process cannot share a SQLite test database")
     url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    env = dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="absher.settings.test",
-               CELERY_TASK_ALWAYS_EAGER="false", PRIVATE_MEDIA_ROOT=str(settings.PRIVATE_MEDIA_ROOT),
-               MEDIA_ROOT=str(settings.MEDIA_ROOT), TEST_DATABASE_NAME="")
+    env = dict(
+        os.environ,
+        DATABASE_URL=url,
+        DJANGO_SETTINGS_MODULE="absher.settings.test",
+        CELERY_TASK_ALWAYS_EAGER="false",
+        PRIVATE_MEDIA_ROOT=str(settings.PRIVATE_MEDIA_ROOT),
+        MEDIA_ROOT=str(settings.MEDIA_ROOT),
+        TEST_DATABASE_NAME="",
+    )
     app.conf.task_always_eager = False
     app.control.purge()
     log_path = Path(settings.ARTIFACTS_DIR) / "logs"
     log_path.mkdir(parents=True, exist_ok=True)
     log_file = open(log_path / f"worker-{os.getpid()}-{int(time.time() * 1000)}.log", "w+")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "absher", "worker", "-Q", "default,faces", "-c", "2",
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO", "-n", f"test-{os.getpid()}@%h"],
-        cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "absher",
+            "worker",
+            "-Q",
+            "default,faces",
+            "-c",
+            "2",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-l",
+            "INFO",
+            "-n",
+            f"test-{os.getpid()}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -171,8 +198,16 @@ def browser():
         b = pw.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
         )
         yield b
         b.close()

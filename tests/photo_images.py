@@ -4,6 +4,7 @@ cropped from a real photograph and pasted on a plain white canvas) and one varia
 quality rule. Also hostile files (truncated, decompression bomb, non-image) and a synthetic
 portrait for flow tests that use the scenario face engine.
 """
+
 from __future__ import annotations
 
 import functools

@@ -1,6 +1,7 @@
 """The one race harness: n threads released together by a barrier, each on its own database
 connection (closed after), their outcomes returned in thread order. Used through the `race`
 fixture (tests/conftest.py), which also skips off PostgreSQL."""
+
 import threading
 
 from django.db import connection
@@ -9,7 +10,7 @@ from django.db import connection
 class Outcome:
     """What one racer got: `value` when it returned, `error` when it raised."""
 
-    __slots__ = ("value", "error")
+    __slots__ = ("error", "value")
 
     def __init__(self, value=None, error=None):
         self.value, self.error = value, error

@@ -7,6 +7,7 @@
 
 Every move goes through civil_affairs.flow.ID_RENEWAL (core.transitions): lock, version,
 check, one history row, one audit row, the notification and queued work after commit."""
+
 from civil_affairs.services.card_journey import renewal_card_advance, renewal_card_progress
 from civil_affairs.services.decision import renewal_approve, renewal_cancel, renewal_process, renewal_reject, renewal_rules_hold
 from civil_affairs.services.delivery_payment import (

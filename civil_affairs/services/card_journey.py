@@ -1,5 +1,6 @@
 """The new card's journey after approval: APPROVED → PRINTING → OUT_FOR_DELIVERY |
 READY_FOR_PICKUP → DELIVERED | COLLECTED, by an officer's button or the periodic progress."""
+
 import datetime as dt
 
 from django.conf import settings

@@ -1,5 +1,6 @@
 """After payment: the automatic decision (approve when every rule holds, else refer to an
 officer), the officer's approval or rejection (optimistic version), and the person's cancel."""
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -60,14 +61,24 @@ def _approve(renewal: IdRenewal, action: str, *, officer) -> None:
         old.save(update_fields=["status", "version"])
         card_version = old.card_version + 1
     card = NationalIdCard.objects.create(
-        person=renewal.person, card_version=card_version, issue_date=today,
-        expiry_date=dates.add_months(today, 12 * settings.ID_CARD_VALIDITY_YEARS), status=NationalIdCard.Status.ACTIVE,
+        person=renewal.person,
+        card_version=card_version,
+        issue_date=today,
+        expiry_date=dates.add_months(today, 12 * settings.ID_CARD_VALIDITY_YEARS),
+        status=NationalIdCard.Status.ACTIVE,
     )
     renewal.new_card = card
     renewal.decided_by = officer if getattr(officer, "pk", None) else None
     renewal.decided_at = timezone.now()
-    ID_RENEWAL.apply(renewal, action, fields=["new_card", "decided_by", "decided_at"], officer=officer, card_id=card.pk,
-                     card_expiry=card.expiry_date.isoformat(), automatic=officer is None)
+    ID_RENEWAL.apply(
+        renewal,
+        action,
+        fields=["new_card", "decided_by", "decided_at"],
+        officer=officer,
+        card_id=card.pk,
+        card_expiry=card.expiry_date.isoformat(),
+        automatic=officer is None,
+    )
 
 
 def renewal_approve(*, renewal_id: int, officer, expected_version: int | None = None) -> IdRenewal:
@@ -85,8 +96,11 @@ def renewal_reject(*, renewal_id: int, officer, reason: str, expected_version: i
     a paid request is refunded after commit."""
     reason = (reason or "").strip()
     if not reason:
-        raise ApplicationError("VALIDATION_ERROR", _("Give the reason for the rejection; the citizen will see it."),
-                               {"fields": {"reason": [_("This field is required.")]}})
+        raise ApplicationError(
+            "VALIDATION_ERROR",
+            _("Give the reason for the rejection; the citizen will see it."),
+            {"fields": {"reason": [_("This field is required.")]}},
+        )
 
     def decide(renewal: IdRenewal):
         renewal.decision_reason = reason[:500]
@@ -94,9 +108,17 @@ def renewal_reject(*, renewal_id: int, officer, reason: str, expected_version: i
         renewal.decided_at = timezone.now()
         return ["decision_reason", "decided_by", "decided_at"]
 
-    renewal = ID_RENEWAL.move(renewal_id, "reject", expected_version=expected_version, change=decide, select_related=("person",),
-                              officer=officer, note=reason, reason=reason,
-                              then=[lambda: _refund_after_reject(renewal_id, reason, officer)])
+    renewal = ID_RENEWAL.move(
+        renewal_id,
+        "reject",
+        expected_version=expected_version,
+        change=decide,
+        select_related=("person",),
+        officer=officer,
+        note=reason,
+        reason=reason,
+        then=[lambda: _refund_after_reject(renewal_id, reason, officer)],
+    )
     return renewal
 
 

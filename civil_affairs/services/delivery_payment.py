@@ -1,5 +1,6 @@
 """Steps 5-6 of the renewal: the delivery or pickup choice, the one payment it builds, and the
 payment hooks registered with payments.hooks in apps.py (on_paid, on_refunded, on_lapsed)."""
+
 import logging
 
 from django.conf import settings
@@ -35,13 +36,25 @@ def _line_items(*, renewal: IdRenewal, person: Person, address) -> list[LineItem
     (locked: the payment settles them)."""
     items = []
     if address is not None:
-        items.append(LineItem("ID_DELIVERY_FEE", "DELIVERY", "رسوم توصيل الهوية الوطنية", "National ID card delivery", settings.ID_DELIVERY_FEE))
+        items.append(
+            LineItem("ID_DELIVERY_FEE", "DELIVERY", "رسوم توصيل الهوية الوطنية", "National ID card delivery", settings.ID_DELIVERY_FEE)
+        )
     if renewal.late_fine > 0:
-        items.append(LineItem("ID_LATE_FINE", "FINE", "غرامة تأخير تجديد الهوية الوطنية", "Late national ID renewal fine", renewal.late_fine))
+        items.append(
+            LineItem("ID_LATE_FINE", "FINE", "غرامة تأخير تجديد الهوية الوطنية", "Late national ID renewal fine", renewal.late_fine)
+        )
     for fine in fines_unpaid(person_ids=[person.pk], kinds=[Fine.Kind.CIVIL_AFFAIRS]).select_for_update():
-        items.append(LineItem("CIVIL_FINE", "FINE", f"مخالفة أحوال مدنية {fine.reference}: {fine.description_ar}"[:200],
-                              f"Civil affairs fine {fine.reference}: {fine.description_en}"[:200], fine.amount,
-                              settles_type=FINE_SETTLES_TYPE, settles_id=str(fine.pk)))
+        items.append(
+            LineItem(
+                "CIVIL_FINE",
+                "FINE",
+                f"مخالفة أحوال مدنية {fine.reference}: {fine.description_ar}"[:200],
+                f"Civil affairs fine {fine.reference}: {fine.description_en}"[:200],
+                fine.amount,
+                settles_type=FINE_SETTLES_TYPE,
+                settles_id=str(fine.pk),
+            )
+        )
     return items
 
 
@@ -56,7 +69,10 @@ def renewal_delivery_choose(*, person: Person, renewal_id: int, method: str, add
             raise _invalid("address_id", _("Choose an address."))
         address = selectors.address_get_for_person(person=person, address_id=address_id)
         if not address.deliverable:
-            raise ApplicationError("ADDRESS_NOT_DELIVERABLE", _("This address is outside postal delivery coverage. Choose another address or pick the card up at an office."))
+            raise ApplicationError(
+                "ADDRESS_NOT_DELIVERABLE",
+                _("This address is outside postal delivery coverage. Choose another address or pick the card up at an office."),
+            )
     elif method == IdRenewal.Delivery.PICKUP:
         if office_id in (None, ""):
             raise _invalid("office_id", _("Choose an office."))
@@ -91,8 +107,12 @@ def renewal_on_paid(*, payment_id: int) -> None:
     IN_PROCESS (payments' hand-over has already marked the fines it carried paid)."""
     payment = Payment.objects.prefetch_related("items").get(pk=payment_id)
     with transaction.atomic():
-        renewal = (IdRenewal.objects.select_for_update(of=("self",)).select_related("person")
-                   .filter(pk=int(payment.object_id), payment_id=payment.pk).first())
+        renewal = (
+            IdRenewal.objects.select_for_update(of=("self",))
+            .select_related("person")
+            .filter(pk=int(payment.object_id), payment_id=payment.pk)
+            .first()
+        )
         if renewal is None:
             log.warning("id_renewal payment %s has no matching renewal", payment_id)
             return
@@ -128,7 +148,9 @@ def renewal_on_refunded(*, payment_id: int) -> None:
     if renewal is None:
         return
     notification_send(
-        person=renewal.person, kind="id_renewal", event_key=f"id_renewal:{renewal.pk}:refunded",
+        person=renewal.person,
+        kind="id_renewal",
+        event_key=f"id_renewal:{renewal.pk}:refunded",
         title=gettext_lazy("Your ID renewal payment was refunded"),
         body=gettext_lazy("Renewal %(reference)s: SAR %(amount)s was refunded."),
         context={"reference": renewal.reference, "amount": str(payment.amount)},

@@ -6,6 +6,7 @@ below (`photo_sanitize`, `photo_engine_check`, `photo_on_file_encoding`), so flo
 replace it. Its modules are imported at the top: none of them loads dlib on import
 (biometrics.face imports face_recognition lazily, on the engine's first use, so a
 web process never loads the models)."""
+
 import datetime as dt
 import uuid
 
@@ -17,13 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from civil_affairs import selectors
-from civil_affairs.flow import ID_RENEWAL
-from civil_affairs.models import IdRenewal, IdRenewalEvent
 from biometrics.check import photo_check_run
 from biometrics.check import reason_message as engine_reason_message
 from biometrics.enrol import person_on_file_encoding
 from biometrics.upload import image_sanitize
+from civil_affairs import selectors
+from civil_affairs.flow import ID_RENEWAL
+from civil_affairs.models import IdRenewal, IdRenewalEvent
 from core.crypto import decrypt_bytes, encrypt_bytes
 from core.errors import ApplicationError
 from core.services import audit_log_write
@@ -63,8 +64,12 @@ def reason_message(code: str, fallback: str = "") -> str:
 
 
 def _in_progress_error() -> ApplicationError:
-    return ApplicationError("NOT_ELIGIBLE", _("You cannot renew your national ID now."), {"reasons": [
-        {"code": "RENEWAL_IN_PROGRESS", "message": _("You already have a renewal in progress.")}]}, status=409)
+    return ApplicationError(
+        "NOT_ELIGIBLE",
+        _("You cannot renew your national ID now."),
+        {"reasons": [{"code": "RENEWAL_IN_PROGRESS", "message": _("You already have a renewal in progress.")}]},
+        status=409,
+    )
 
 
 def _new_reference() -> str:
@@ -77,23 +82,32 @@ def renewal_create(*, person: Person, photo_data: bytes, ip: str = "") -> IdRene
     elig = selectors.renewal_eligibility(person=person)
     if not elig.eligible:
         raise ApplicationError(
-            "NOT_ELIGIBLE", _("You cannot renew your national ID now."),
-            {"reasons": [{"code": r.code, "message": r.message} for r in elig.reasons]}, status=409,
+            "NOT_ELIGIBLE",
+            _("You cannot renew your national ID now."),
+            {"reasons": [{"code": r.code, "message": r.message} for r in elig.reasons]},
+            status=409,
         )
     window = dt.timedelta(seconds=settings.ID_PHOTO_ATTEMPTS_WINDOW_SECONDS)
-    recent = list(IdRenewal.objects.filter(person=person, created_at__gte=timezone.now() - window)
-                  .order_by("created_at").values_list("created_at", flat=True))
+    recent = list(
+        IdRenewal.objects.filter(person=person, created_at__gte=timezone.now() - window)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+    )
     if len(recent) >= settings.ID_PHOTO_ATTEMPTS_MAX:
         oldest = recent[len(recent) - settings.ID_PHOTO_ATTEMPTS_MAX]
         wait = max(1, int((oldest + window - timezone.now()).total_seconds()) + 1)
         raise ApplicationError(
-            "RATE_LIMITED", _("Too many photo attempts. Try again in %(minutes)d minutes.") % {"minutes": (wait + 59) // 60},
-            {"retry_after": wait}, status=429,
+            "RATE_LIMITED",
+            _("Too many photo attempts. Try again in %(minutes)d minutes.") % {"minutes": (wait + 59) // 60},
+            {"retry_after": wait},
+            status=429,
         )
     image = photo_sanitize(data=photo_data)  # raises INVALID_IMAGE / IMAGE_TOO_LARGE (400)
     if IdRenewal.objects.filter(person=person, photo_sha256=image.sha256, check_status=IdRenewal.CheckStatus.FAILED).exists():
         raise ApplicationError(
-            "PHOTO_ALREADY_REJECTED", _("This exact photo was already rejected. Take a new photo that follows the rules."), status=409,
+            "PHOTO_ALREADY_REJECTED",
+            _("This exact photo was already rejected. Take a new photo that follows the rules."),
+            status=409,
         )
     name = private_storage.save(f"id_renewals/{person.pk}/{uuid.uuid4().hex}.jpg.enc", ContentFile(encrypt_bytes(image.jpeg)))
     try:
@@ -102,8 +116,15 @@ def renewal_create(*, person: Person, photo_data: bytes, ip: str = "") -> IdRene
             if IdRenewal.objects.filter(person=person, status__in=IdRenewal.OPEN_STATUSES).exists():
                 raise _in_progress_error()
             renewal = IdRenewal.objects.create(
-                person=person, reference=_new_reference(), old_card=elig.card, id_expiry=elig.id_expiry, late_fine=elig.late_fine,
-                photo=name, photo_sha256=image.sha256, photo_width=image.width, photo_height=image.height,
+                person=person,
+                reference=_new_reference(),
+                old_card=elig.card,
+                id_expiry=elig.id_expiry,
+                late_fine=elig.late_fine,
+                photo=name,
+                photo_sha256=image.sha256,
+                photo_width=image.width,
+                photo_height=image.height,
             )
             IdRenewalEvent.objects.create(renewal=renewal, action="create", to_status=S.PHOTO_CHECK)
             audit_log_write(action="id_renewal.created", person=person, obj=renewal, to_status=S.PHOTO_CHECK, ip=ip, sha256=image.sha256)
@@ -123,8 +144,18 @@ def renewal_photo_bytes(*, renewal: IdRenewal) -> bytes | None:
         return decrypt_bytes(f.read())
 
 
-CHECK_FIELDS = ["check_status", "check_reasons", "check_metrics", "check_duration_ms", "face_decision", "face_distance",
-                "match_tolerance", "reject_tolerance", "face_model", "photo_encoding"]
+CHECK_FIELDS = [
+    "check_status",
+    "check_reasons",
+    "check_metrics",
+    "check_duration_ms",
+    "face_decision",
+    "face_distance",
+    "match_tolerance",
+    "reject_tolerance",
+    "face_model",
+    "photo_encoding",
+]
 
 
 def renewal_photo_check(*, renewal_id: int) -> str:
@@ -132,7 +163,9 @@ def renewal_photo_check(*, renewal_id: int) -> str:
     outside any lock, then lock and apply only if still PHOTO_CHECK: running twice decides once.
     Returns what happened: "applied", "already_decided", "gave_up", "not_claimed"."""
     claimed = IdRenewal.objects.filter(
-        pk=renewal_id, status=S.PHOTO_CHECK, check_attempts__lt=settings.ID_PHOTO_CHECK_MAX_TRIES,
+        pk=renewal_id,
+        status=S.PHOTO_CHECK,
+        check_attempts__lt=settings.ID_PHOTO_CHECK_MAX_TRIES,
     ).update(check_attempts=F("check_attempts") + 1, check_started_at=timezone.now())
     if claimed != 1:
         with transaction.atomic():
@@ -163,9 +196,14 @@ def renewal_photo_check(*, renewal_id: int) -> str:
         renewal.reject_tolerance = float(fm.reject_tolerance) if fm else None
         renewal.face_model = (fm.model if fm else "") or ""
         renewal.photo_encoding = encrypt_bytes(result.encoding) if result.encoding else None
-        ID_RENEWAL.apply(renewal, "photo_passed" if result.passed else "photo_failed", fields=CHECK_FIELDS,
-                         reasons=[r["code"] for r in renewal.check_reasons], face_decision=renewal.face_decision,
-                         distance=renewal.face_distance)
+        ID_RENEWAL.apply(
+            renewal,
+            "photo_passed" if result.passed else "photo_failed",
+            fields=CHECK_FIELDS,
+            reasons=[r["code"] for r in renewal.check_reasons],
+            face_decision=renewal.face_decision,
+            distance=renewal.face_distance,
+        )
     return "applied"
 
 
@@ -187,7 +225,8 @@ def renewal_photo_check_sweep() -> int:
     cutoff = timezone.now() - dt.timedelta(seconds=settings.ID_PHOTO_CHECK_STUCK_SECONDS)
     ids = list(
         IdRenewal.objects.filter(status=S.PHOTO_CHECK, created_at__lt=cutoff)
-        .exclude(check_started_at__gte=cutoff).values_list("pk", flat=True)
+        .exclude(check_started_at__gte=cutoff)
+        .values_list("pk", flat=True)
     )
     for pk in ids:  # outside a transaction this queues at once; inside one, after it commits
         enqueue(CHECK_TASK, pk)
@@ -198,8 +237,9 @@ def renewal_photo_purge() -> int:
     """Delete rejected selfies (and their encodings) after the retention period."""
     cutoff = timezone.now() - dt.timedelta(days=settings.ID_PHOTO_REJECTED_RETENTION_DAYS)
     n = 0
-    for pk in IdRenewal.objects.filter(status=S.PHOTO_REJECTED, status_changed_at__lt=cutoff,
-                                       photo_deleted_at__isnull=True).values_list("pk", flat=True):
+    for pk in IdRenewal.objects.filter(status=S.PHOTO_REJECTED, status_changed_at__lt=cutoff, photo_deleted_at__isnull=True).values_list(
+        "pk", flat=True
+    ):
         with transaction.atomic():
             renewal = IdRenewal.objects.select_for_update().select_related("person").get(pk=pk)
             if renewal.photo_deleted_at:
@@ -229,6 +269,14 @@ def renewal_photo_read(*, renewal: IdRenewal, which: str = "new", person: Person
                 data = raw
     else:
         data = renewal_photo_bytes(renewal=renewal)
-    audit_log_write(action="id_renewal.photo_read", person=person or renewal.person, officer=officer, obj=renewal, ip=ip,
-                    which=which, reader="officer" if officer else "owner", found=data is not None)
+    audit_log_write(
+        action="id_renewal.photo_read",
+        person=person or renewal.person,
+        officer=officer,
+        obj=renewal,
+        ip=ip,
+        which=which,
+        reader="officer" if officer else "owner",
+        found=data is not None,
+    )
     return data

@@ -1,4 +1,5 @@
 """Templates ask the flow's table what a request may do: {% load id_renewal %}{% if renewal|can:"cancel" %}."""
+
 from django import template
 
 from core import transitions

@@ -1,5 +1,6 @@
 """Operations: production settings pass `check --deploy`, the compose file is complete,
 and Celery is configured for reliability."""
+
 import os
 import subprocess
 import sys
@@ -22,15 +23,22 @@ def test_production_settings_pass_check_deploy(tmp_path):
         REDIS_URL="",
     )
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the test suite for Playwright, never in deployment
-    out = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "System check identified no issues (0 silenced)." in out.stdout
 
 
 def test_production_refuses_to_start_without_secret_key(tmp_path):
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="absher.settings.production", DEBUG="false",
-               DATABASE_URL=f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    env = dict(
+        os.environ, DJANGO_SETTINGS_MODULE="absher.settings.production", DEBUG="false", DATABASE_URL=f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    )
     env.pop("SECRET_KEY", None)
     out = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode != 0

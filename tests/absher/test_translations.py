@@ -1,5 +1,6 @@
 """Every msgid has an Arabic translation: the catalogues are re-extracted from the sources in
 a scratch copy of the project, so a string added without a translation fails here."""
+
 import shutil
 import subprocess
 import sys

@@ -3,6 +3,7 @@ and method, and for each documented answer the dotted names of its response fiel
 (nested objects and lists followed, `[]` marking a list's items). The snapshot committed
 beside this file was taken from the schema before the registry reshape; the schema may
 add paths and fields, never drop one."""
+
 import json
 import pathlib
 

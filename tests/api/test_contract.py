@@ -1,6 +1,7 @@
 """The API contract holds: every path, method and response field of the snapshot taken before
 the reshape is still in the served OpenAPI schema (paths and fields may be added, never
 dropped), and the schema has no free-form object holes where API.md documents a shape."""
+
 import pytest
 
 from tests.api.contract import contract_of, load_snapshot
@@ -47,8 +48,12 @@ def test_the_contract_check_can_fail(served_schema):
     assert any("reference" in f and f not in now.get(op, {}).get(st, []) for op, a in snap.items() for st, fs in a.items() for f in fs)
 
 
-HOLE_FREE = ["GET /api/v1/payments/{id}/", "GET /api/v1/civil-affairs/id-renewals/{id}/", "GET /api/v1/passports/iqama-renewals/{id}/",
-             "GET /api/v1/payments/outstanding/"]
+HOLE_FREE = [
+    "GET /api/v1/payments/{id}/",
+    "GET /api/v1/civil-affairs/id-renewals/{id}/",
+    "GET /api/v1/passports/iqama-renewals/{id}/",
+    "GET /api/v1/payments/outstanding/",
+]
 
 
 @pytest.mark.parametrize("op", HOLE_FREE)

@@ -1,11 +1,12 @@
 """The photo check with the REAL face engine (dlib through face_recognition) on the shared
 photos, and compliant / non-compliant ID photos built from them (tests/photo_images.py)."""
+
 import json
 
 import numpy as np
 import pytest
-from PIL import Image
 from django.utils import translation
+from PIL import Image
 
 from biometrics.check import (
     FaceMatch,
@@ -107,7 +108,14 @@ def test_encoding_round_trip_and_validation():
 
 
 def test_distances_between_the_shared_photos_are_where_the_tolerances_expect(checked):
-    people = {"obama_1.jpg": "A", "obama_1_1080p.jpg": "A", "obama_2.jpg": "A", "obama_3.jpg": "A", "biden_2.jpg": "B", "lin_manuel_miranda.png": "C"}
+    people = {
+        "obama_1.jpg": "A",
+        "obama_1_1080p.jpg": "A",
+        "obama_2.jpg": "A",
+        "obama_3.jpg": "A",
+        "biden_2.jpg": "B",
+        "lin_manuel_miranda.png": "C",
+    }
     names = list(people)
     vecs = {n: encoding_deserialize(checked(n).encoding) for n in names}
     same, different = [], []
@@ -165,7 +173,17 @@ def test_a_compliant_photo_passes_and_matches(obama_on_file):
     assert r.face_match.decision == "MATCH"
     m = r.metrics
     assert m["faces"] == 1 and m["width"] == 600 and m["height"] == 750
-    for key in ("face_ratio", "centre_offset_x", "centre_offset_y", "sharpness", "face_luma", "background_luma", "background_std", "detect_ms", "encode_ms"):
+    for key in (
+        "face_ratio",
+        "centre_offset_x",
+        "centre_offset_y",
+        "sharpness",
+        "face_luma",
+        "background_luma",
+        "background_std",
+        "detect_ms",
+        "encode_ms",
+    ):
         assert isinstance(m[key], (int, float)), key
     assert r.duration_ms > 0
     assert m["face_cut_by_frame"] is False

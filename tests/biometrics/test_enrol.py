@@ -1,5 +1,6 @@
 """The photo on file: person_photo_enroll / person_on_file_encoding and `manage.py enroll_photo`,
 with the real face engine on the shared photos."""
+
 import io
 
 import numpy as np
@@ -12,8 +13,8 @@ from biometrics.enrol import person_on_file_encoding, person_photo_enroll
 from biometrics.upload import image_sanitize
 from core.errors import ApplicationError
 from core.models import AuditLog
-from registry.models import Person
 from core.storage import private_storage
+from registry.models import Person
 from tests import photo_images as pi
 
 pytestmark = [pytest.mark.faces, pytest.mark.django_db]
@@ -132,7 +133,11 @@ def test_manage_py_enroll_photo_exit_status(settings, faces_dir):
     def run(path):
         return subprocess.run(
             [sys.executable, "manage.py", "enroll_photo", person.id_number, str(path)],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
 
     bad = run(faces_dir / "two_people.jpg")

@@ -1,4 +1,5 @@
 """Hostile uploads: biometrics.upload.image_sanitize on real photos and crafted files."""
+
 import io
 import subprocess
 import sys

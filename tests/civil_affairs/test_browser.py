@@ -5,6 +5,7 @@ tracking until approved; then a rejected photo with its advice (Arabic, RTL).
 A real Celery worker (Redis, the `faces` queue, dlib) runs the photo check and the payment's
 follow-up, so the page really follows the check live: it shows "checking", polls its status
 and reloads itself when the worker has decided."""
+
 import datetime as dt
 
 import pytest
@@ -21,8 +22,8 @@ def _page(browser, live_server, cookie, lang):
 
 
 def test_id_renewal_journey(celery_worker, browser, live_server, session_cookie_for, artifacts, faces_dir, tmp_path):
-    from civil_affairs.models import IdRenewal
     from biometrics.enrol import person_photo_enroll
+    from civil_affairs.models import IdRenewal
     from core import dates
     from registry.models import NationalIdCard
     from tests.factories import AddressFactory, IdCardFactory, OfficeFactory, PersonFactory
@@ -123,9 +124,9 @@ def test_officer_review_page(browser, live_server, artifacts, settings, django_u
     from django.conf import settings as dj_settings
     from django.test import Client
 
+    from biometrics.enrol import person_photo_enroll
     from civil_affairs import services
     from civil_affairs.models import IdRenewal
-    from biometrics.enrol import person_photo_enroll
     from core import dates
     from core.models import AuditLog
     from payments.models import Payment
@@ -150,8 +151,12 @@ def test_officer_review_page(browser, live_server, artifacts, settings, django_u
     c = Client()
     c.force_login(officer)
     ctx = browser.new_context(viewport={"width": 1200, "height": 900})
-    ctx.add_cookies([{"name": dj_settings.SESSION_COOKIE_NAME, "value": c.cookies[dj_settings.SESSION_COOKIE_NAME].value, "url": live_server.url},
-                     {"name": "absher_lang", "value": "en", "url": live_server.url}])
+    ctx.add_cookies(
+        [
+            {"name": dj_settings.SESSION_COOKIE_NAME, "value": c.cookies[dj_settings.SESSION_COOKIE_NAME].value, "url": live_server.url},
+            {"name": "absher_lang", "value": "en", "url": live_server.url},
+        ]
+    )
     page = ctx.new_page()
     page.goto(f"{live_server.url}/admin/civil_affairs/idrenewal/?status__exact=UNDER_REVIEW")
     assert renewal.reference in page.content()
@@ -184,7 +189,8 @@ def test_camera_capture_sends_the_same_upload(browser, live_server, session_cook
     person = PersonFactory()
     IdCardFactory(person=person, expiry_date=dates.today() + dt.timedelta(days=90))
     cam = browser.browser_type.launch(
-        executable_path=CHROMIUM, headless=True,
+        executable_path=CHROMIUM,
+        headless=True,
         args=["--headless", "--no-sandbox", "--disable-gpu", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"],
     )
     try:

@@ -2,6 +2,7 @@
 performs its moves: every (status, action) pair is either the table's move or refused with
 409 INVALID_STATE leaving the row, its history and the audit untouched; a stale version is
 409 STALE_VERSION; a failing notification after commit never undoes a move."""
+
 import itertools
 import uuid
 
@@ -25,14 +26,19 @@ PAIRS = list(itertools.product(S.values, ALL_ACTIONS))
 
 
 def make_renewal(status: str = S.PHOTO_CHECK, person=None, **fields) -> IdRenewal:
-    return IdRenewal.objects.create(person=person or PersonFactory(), reference="IDR-" + uuid.uuid4().hex[:10].upper(),
-                                    status=status, photo_sha256="0" * 64, **fields)
+    return IdRenewal.objects.create(
+        person=person or PersonFactory(), reference="IDR-" + uuid.uuid4().hex[:10].upper(), status=status, photo_sha256="0" * 64, **fields
+    )
 
 
 def snapshot(renewal: IdRenewal):
     row = IdRenewal.objects.get(pk=renewal.pk)
-    return (row.status, row.version, IdRenewalEvent.objects.filter(renewal=renewal).count(),
-            AuditLog.objects.filter(object_type="civil_affairs.idrenewal", object_id=str(renewal.pk)).count())
+    return (
+        row.status,
+        row.version,
+        IdRenewalEvent.objects.filter(renewal=renewal).count(),
+        AuditLog.objects.filter(object_type="civil_affairs.idrenewal", object_id=str(renewal.pk)).count(),
+    )
 
 
 # --- the table itself -------------------------------------------------------------------------
@@ -58,7 +64,13 @@ def test_the_table_covers_every_status_and_the_model_agrees():
 def test_status_tone_and_card_next_action_read_the_table():
     assert {s for s in S.values if status_tone(s) == "bad"} == {"PHOTO_REJECTED", "REJECTED", "CANCELLED"}
     assert {s for s in S.values if status_tone(s) == "ok"} == {
-        "APPROVED", "PRINTING", "OUT_FOR_DELIVERY", "READY_FOR_PICKUP", "DELIVERED", "COLLECTED"}
+        "APPROVED",
+        "PRINTING",
+        "OUT_FOR_DELIVERY",
+        "READY_FOR_PICKUP",
+        "DELIVERED",
+        "COLLECTED",
+    }
     printing = IdRenewal(status=S.PRINTING, delivery_method=IdRenewal.Delivery.POST)
     assert card_next_action(printing) == "dispatch"
     printing.delivery_method = IdRenewal.Delivery.PICKUP
@@ -166,8 +178,10 @@ def test_failing_notification_after_commit_keeps_the_move(monkeypatch, caplog):
 
 # --- pages ask the table ----------------------------------------------------------------------------
 @pytest.mark.django_db
-@pytest.mark.parametrize(("status", "cancel_shown"), [(S.AWAITING_DELIVERY_CHOICE, True), (S.AWAITING_PAYMENT, True),
-                                                       (S.IN_PROCESS, False), (S.CANCELLED, False)])
+@pytest.mark.parametrize(
+    ("status", "cancel_shown"),
+    [(S.AWAITING_DELIVERY_CHOICE, True), (S.AWAITING_PAYMENT, True), (S.IN_PROCESS, False), (S.CANCELLED, False)],
+)
 def test_detail_page_offers_cancel_only_when_the_table_allows(web_client_for, person, status, cancel_shown):
     renewal = make_renewal(status, person=person)
     html = web_client_for(person).get(reverse("civil_affairs:detail", kwargs={"pk": renewal.pk})).content.decode()
@@ -179,8 +193,12 @@ def test_detail_page_offers_cancel_only_when_the_table_allows(web_client_for, pe
 @pytest.mark.django_db
 def test_detail_nests_the_one_payment_shape_and_the_page_polls_the_same(api_client_for, web_client_for, person):
     renewal = make_renewal(S.AWAITING_DELIVERY_CHOICE, person=person)
-    payment = payment_create(person=person, purpose="id_renewal", object_id=str(renewal.pk),
-                             items=[LineItem("ID_DELIVERY_FEE", "DELIVERY", "رسوم", "Delivery", "17.50")])
+    payment = payment_create(
+        person=person,
+        purpose="id_renewal",
+        object_id=str(renewal.pk),
+        items=[LineItem("ID_DELIVERY_FEE", "DELIVERY", "رسوم", "Delivery", "17.50")],
+    )
     IdRenewal.objects.filter(pk=renewal.pk).update(payment=payment, status=S.AWAITING_PAYMENT, delivery_method="PICKUP")
     body = api_client_for(person).get(f"/api/v1/civil-affairs/id-renewals/{renewal.pk}/").json()
     assert body["payment"] == api_client_for(person).get(f"/api/v1/payments/{payment.pk}/").json()

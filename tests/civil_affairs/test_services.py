@@ -1,6 +1,7 @@
 """The national ID renewal flow end to end with the photo engine's scenario double (no dlib):
 eligibility, upload, the check, delivery, payment, approval or review, the card's journey,
 and who may see what."""
+
 import datetime as dt
 from decimal import Decimal
 
@@ -60,7 +61,9 @@ def due(person):
 
 
 def upload(client, data=None, name="me.jpg"):
-    return client.post("/api/v1/civil-affairs/id-renewals/", {"photo": SimpleUploadedFile(name, data or portrait(), "image/jpeg")}, format="multipart")
+    return client.post(
+        "/api/v1/civil-affairs/id-renewals/", {"photo": SimpleUploadedFile(name, data or portrait(), "image/jpeg")}, format="multipart"
+    )
 
 
 def start(client, captured):
@@ -144,7 +147,11 @@ def test_upload_checks_photo_and_accepts(api_client_for, due, django_capture_on_
     raw = private_path(renewal.photo).read_bytes()
     assert not raw.startswith(b"\xff\xd8")
     assert services.renewal_photo_bytes(renewal=renewal).startswith(b"\xff\xd8")
-    assert c.get(f"/api/v1/civil-affairs/id-renewals/{renewal.pk}/").json()["photo_check"] == {"status": "PENDING", "reasons": [], "face_match": None}
+    assert c.get(f"/api/v1/civil-affairs/id-renewals/{renewal.pk}/").json()["photo_check"] == {
+        "status": "PENDING",
+        "reasons": [],
+        "face_match": None,
+    }
     assert len(callbacks) == 1
     with django_capture_on_commit_callbacks(execute=True):
         callbacks[0]()  # the queued photo_check task, run eagerly
@@ -201,7 +208,9 @@ def test_mismatch_rejected_and_no_photo_on_file_goes_on(api_client_for, due, dja
     # ... and after payment it waits for an officer instead of being approved
     office = OfficeFactory()
     with django_capture_on_commit_callbacks(execute=True):
-        body = c.post(f"/api/v1/civil-affairs/id-renewals/{renewal.pk}/delivery/", {"method": "PICKUP", "office_id": office.pk}, format="json").json()
+        body = c.post(
+            f"/api/v1/civil-affairs/id-renewals/{renewal.pk}/delivery/", {"method": "PICKUP", "office_id": office.pk}, format="json"
+        ).json()
     assert body["status"] == "IN_PROCESS" and body["payment"] is None  # nothing to pay for a pickup in time
     assert IdRenewal.objects.get(pk=renewal.pk).status == "UNDER_REVIEW"
     assert IdRenewalEvent.objects.get(renewal=renewal, to_status="UNDER_REVIEW").note == "FACE_MATCH_NONE"
@@ -254,7 +263,12 @@ def test_check_run_twice_decides_once(api_client_for, due, django_capture_on_com
     assert renewal.status == "AWAITING_DELIVERY_CHOICE"
     assert renewal.check_attempts == 2
     assert IdRenewalEvent.objects.filter(renewal=renewal).count() == 2
-    assert AuditLog.objects.filter(action="id_renewal.awaiting_delivery_choice", object_id=str(pk), to_status="AWAITING_DELIVERY_CHOICE").count() == 1
+    assert (
+        AuditLog.objects.filter(
+            action="id_renewal.awaiting_delivery_choice", object_id=str(pk), to_status="AWAITING_DELIVERY_CHOICE"
+        ).count()
+        == 1
+    )
 
 
 def test_poison_image_gives_up_after_max_tries(api_client_for, due, django_capture_on_commit_callbacks, monkeypatch, settings):
@@ -325,7 +339,9 @@ def test_delivery_post_pay_approve_card_journey(api_client_for, due, django_capt
     assert [i["code"] for i in body["payment"]["items"]] == ["ID_DELIVERY_FEE"]
     assert body["payment"]["status"] == "PENDING"
     # a second choice is refused
-    r = c.post(f"/api/v1/civil-affairs/id-renewals/{renewal.pk}/delivery/", {"method": "PICKUP", "office_id": OfficeFactory().pk}, format="json")
+    r = c.post(
+        f"/api/v1/civil-affairs/id-renewals/{renewal.pk}/delivery/", {"method": "PICKUP", "office_id": OfficeFactory().pk}, format="json"
+    )
     assert r.status_code == 409 and r.json()["error"]["code"] == "INVALID_STATE"
 
     payment = Payment.objects.get(pk=body["payment"]["id"])
@@ -350,10 +366,20 @@ def test_delivery_post_pay_approve_card_journey(api_client_for, due, django_capt
     body = c.get(f"/api/v1/civil-affairs/id-renewals/{renewal.pk}/").json()
     assert body["status"] == "DELIVERED"
     assert [h["status"] for h in body["history"]] == [
-        "PHOTO_CHECK", "AWAITING_DELIVERY_CHOICE", "AWAITING_PAYMENT", "IN_PROCESS", "APPROVED", "PRINTING", "OUT_FOR_DELIVERY", "DELIVERED"]
+        "PHOTO_CHECK",
+        "AWAITING_DELIVERY_CHOICE",
+        "AWAITING_PAYMENT",
+        "IN_PROCESS",
+        "APPROVED",
+        "PRINTING",
+        "OUT_FOR_DELIVERY",
+        "DELIVERED",
+    ]
     keys = set(Notification.objects.filter(person=due, kind="id_renewal").values_list("event_key", flat=True))
-    assert keys == {f"id_renewal:{renewal.pk}:{s}" for s in [
-        "AWAITING_DELIVERY_CHOICE", "AWAITING_PAYMENT", "IN_PROCESS", "APPROVED", "PRINTING", "OUT_FOR_DELIVERY", "DELIVERED"]}
+    assert keys == {
+        f"id_renewal:{renewal.pk}:{s}"
+        for s in ["AWAITING_DELIVERY_CHOICE", "AWAITING_PAYMENT", "IN_PROCESS", "APPROVED", "PRINTING", "OUT_FOR_DELIVERY", "DELIVERED"]
+    }
 
 
 def test_expired_with_fine_pickup_one_payment_settles_fine(api_client_for, person, django_capture_on_commit_callbacks, settings):
@@ -363,7 +389,9 @@ def test_expired_with_fine_pickup_one_payment_settles_fine(api_client_for, perso
     office = OfficeFactory()
     c = api_client_for(person)
     renewal = start(c, django_capture_on_commit_callbacks)
-    body = c.post(f"/api/v1/civil-affairs/id-renewals/{renewal.pk}/delivery/", {"method": "PICKUP", "office_id": office.pk}, format="json").json()
+    body = c.post(
+        f"/api/v1/civil-affairs/id-renewals/{renewal.pk}/delivery/", {"method": "PICKUP", "office_id": office.pk}, format="json"
+    ).json()
     assert body["status"] == "AWAITING_PAYMENT"
     assert [(i["code"], i["amount"]) for i in body["payment"]["items"]] == [("ID_LATE_FINE", "100.00"), ("CIVIL_FINE", "150.00")]
     assert body["payment"]["amount"] == "250.00"
@@ -386,7 +414,11 @@ def test_pickup_with_nothing_to_pay_goes_straight_on(api_client_for, due, django
     c = api_client_for(due)
     renewal = start(c, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        body = c.post(f"/api/v1/civil-affairs/id-renewals/{renewal.pk}/delivery/", {"method": "PICKUP", "office_id": OfficeFactory().pk}, format="json").json()
+        body = c.post(
+            f"/api/v1/civil-affairs/id-renewals/{renewal.pk}/delivery/",
+            {"method": "PICKUP", "office_id": OfficeFactory().pk},
+            format="json",
+        ).json()
     assert body["payment"] is None
     assert IdRenewal.objects.get(pk=renewal.pk).status == "APPROVED"
 
@@ -417,7 +449,9 @@ def test_review_then_officer_approves_with_version(api_client_for, due, django_c
     renewal = start(c, django_capture_on_commit_callbacks)
     renewal.refresh_from_db()
     assert renewal.face_decision == "REVIEW" and renewal.status == "AWAITING_DELIVERY_CHOICE"
-    body = c.post(f"/api/v1/civil-affairs/id-renewals/{renewal.pk}/delivery/", {"method": "POST", "address_id": due.addresses.get().pk}, format="json").json()
+    body = c.post(
+        f"/api/v1/civil-affairs/id-renewals/{renewal.pk}/delivery/", {"method": "POST", "address_id": due.addresses.get().pk}, format="json"
+    ).json()
     with django_capture_on_commit_callbacks(execute=True):
         pay(Payment.objects.get(pk=body["payment"]["id"]))
     renewal.refresh_from_db()
@@ -430,14 +464,21 @@ def test_review_then_officer_approves_with_version(api_client_for, due, django_c
     services.renewal_approve(renewal_id=renewal.pk, officer=admin_user, expected_version=renewal.version)
     renewal.refresh_from_db()
     assert renewal.status == "APPROVED" and renewal.decided_by == admin_user
-    assert AuditLog.objects.filter(action="id_renewal.approved", object_id=str(renewal.pk), to_status="APPROVED", officer=admin_user).count() == 1
+    assert (
+        AuditLog.objects.filter(action="id_renewal.approved", object_id=str(renewal.pk), to_status="APPROVED", officer=admin_user).count()
+        == 1
+    )
 
 
-def test_officer_rejects_reason_shown_and_refunded(api_client_for, web_client_for, due, django_capture_on_commit_callbacks, settings, admin_user):
+def test_officer_rejects_reason_shown_and_refunded(
+    api_client_for, web_client_for, due, django_capture_on_commit_callbacks, settings, admin_user
+):
     settings.FACE_ENGINE_SCENARIO = "review"
     c = api_client_for(due)
     renewal = start(c, django_capture_on_commit_callbacks)
-    body = c.post(f"/api/v1/civil-affairs/id-renewals/{renewal.pk}/delivery/", {"method": "POST", "address_id": due.addresses.get().pk}, format="json").json()
+    body = c.post(
+        f"/api/v1/civil-affairs/id-renewals/{renewal.pk}/delivery/", {"method": "POST", "address_id": due.addresses.get().pk}, format="json"
+    ).json()
     with django_capture_on_commit_callbacks(execute=True):
         pay(Payment.objects.get(pk=body["payment"]["id"]))
     renewal.refresh_from_db()
@@ -472,7 +513,10 @@ def test_outsider_sees_nothing_and_changes_nothing(api_client_for, web_client_fo
     w = web_client_for(outsider)
     for name in ("detail", "status_json", "photo"):
         assert w.get(reverse(f"civil_affairs:{name}", kwargs={"pk": renewal.pk})).status_code == 404, name
-    assert w.post(reverse("civil_affairs:delivery", kwargs={"pk": renewal.pk}), {"method": "PICKUP", "office_id": office.pk}).status_code == 404
+    assert (
+        w.post(reverse("civil_affairs:delivery", kwargs={"pk": renewal.pk}), {"method": "PICKUP", "office_id": office.pk}).status_code
+        == 404
+    )
     assert w.post(reverse("civil_affairs:cancel", kwargs={"pk": renewal.pk})).status_code == 404
     # the photo on file is for officers only, even for its owner
     assert web_client_for(due).get(reverse("civil_affairs:photo_on_file", kwargs={"pk": renewal.pk})).status_code == 404
@@ -488,13 +532,19 @@ def test_outsider_sees_nothing_and_changes_nothing(api_client_for, web_client_fo
 def test_outsider_cannot_see_the_payment(api_client_for, web_client_for, due, outsider, django_capture_on_commit_callbacks):
     c = api_client_for(due)
     renewal = start(c, django_capture_on_commit_callbacks)
-    body = c.post(f"/api/v1/civil-affairs/id-renewals/{renewal.pk}/delivery/", {"method": "POST", "address_id": due.addresses.get().pk}, format="json").json()
+    body = c.post(
+        f"/api/v1/civil-affairs/id-renewals/{renewal.pk}/delivery/", {"method": "POST", "address_id": due.addresses.get().pk}, format="json"
+    ).json()
     pid = body["payment"]["id"]
     assert api_client_for(due).get(f"/api/v1/payments/{pid}/").status_code == 200
     r = api_client_for(outsider).get(f"/api/v1/payments/{pid}/")
     assert r.status_code == 404 and r.json()["error"]["code"] == "NOT_FOUND"
-    r = api_client_for(outsider).post(f"/api/v1/payments/{pid}/card/", {"card_number": "4111111111111111", "expiry_month": 12,
-                                      "expiry_year": dates.today().year + 2, "cvv": "123"}, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    r = api_client_for(outsider).post(
+        f"/api/v1/payments/{pid}/card/",
+        {"card_number": "4111111111111111", "expiry_month": 12, "expiry_year": dates.today().year + 2, "cvv": "123"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k-1",
+    )
     assert r.status_code == 404
     w = web_client_for(outsider)
     assert w.get(reverse("payments:checkout", kwargs={"pk": pid})).status_code == 404
@@ -508,7 +558,9 @@ def test_owner_and_officer_photo_reads_are_audited(web_client_for, api_client_fo
     assert r["Cache-Control"].startswith("private") or "no-store" in r["Cache-Control"]
     r = admin_client.get(reverse("civil_affairs:photo_on_file", kwargs={"pk": renewal.pk}))
     assert r.status_code == 200 and r.content.startswith(b"\xff\xd8")
-    reads = list(AuditLog.objects.filter(action="id_renewal.photo_read", object_id=str(renewal.pk)).order_by("id").values_list("data", flat=True))
+    reads = list(
+        AuditLog.objects.filter(action="id_renewal.photo_read", object_id=str(renewal.pk)).order_by("id").values_list("data", flat=True)
+    )
     assert [(d["which"], d["reader"]) for d in reads] == [("new", "owner"), ("on_file", "officer")]
 
 
@@ -519,7 +571,9 @@ def test_addresses_and_offices(api_client_for, due, outsider):
     office = OfficeFactory(name_en="Olaya", name_ar="العليا")
     OfficeFactory(active=False)
     body = api_client_for(due).get("/api/v1/addresses/").json()
-    assert sorted((a["id"], a["deliverable"]) for a in body["addresses"]) == sorted([(due.addresses.get(deliverable=True).pk, True), (far.pk, False)])
+    assert sorted((a["id"], a["deliverable"]) for a in body["addresses"]) == sorted(
+        [(due.addresses.get(deliverable=True).pk, True), (far.pk, False)]
+    )
     assert set(body["addresses"][0]) >= {"id", "short_address", "city", "district", "postal_code", "deliverable"}
     offices = api_client_for(due).get("/api/v1/civil-affairs/offices/").json()["offices"]
     assert offices == [{"id": office.pk, "name": "Olaya", "city": "Riyadh"}]
@@ -541,7 +595,9 @@ def under_review(api_client_for, due, django_capture_on_commit_callbacks, settin
     settings.FACE_ENGINE_SCENARIO = "review"
     c = api_client_for(due)
     renewal = start(c, django_capture_on_commit_callbacks)
-    body = c.post(f"/api/v1/civil-affairs/id-renewals/{renewal.pk}/delivery/", {"method": "POST", "address_id": due.addresses.get().pk}, format="json").json()
+    body = c.post(
+        f"/api/v1/civil-affairs/id-renewals/{renewal.pk}/delivery/", {"method": "POST", "address_id": due.addresses.get().pk}, format="json"
+    ).json()
     with django_capture_on_commit_callbacks(execute=True):
         pay(Payment.objects.get(pk=body["payment"]["id"]))
     renewal.refresh_from_db()
@@ -640,7 +696,9 @@ def test_pages_render_each_step(web_client_for, due, django_capture_on_commit_ca
 def test_paid_after_cancel_is_refunded(api_client_for, due, django_capture_on_commit_callbacks):
     c = api_client_for(due)
     renewal = start(c, django_capture_on_commit_callbacks)
-    body = c.post(f"/api/v1/civil-affairs/id-renewals/{renewal.pk}/delivery/", {"method": "POST", "address_id": due.addresses.get().pk}, format="json").json()
+    body = c.post(
+        f"/api/v1/civil-affairs/id-renewals/{renewal.pk}/delivery/", {"method": "POST", "address_id": due.addresses.get().pk}, format="json"
+    ).json()
     assert c.post(f"/api/v1/civil-affairs/id-renewals/{renewal.pk}/cancel/").json()["status"] == "CANCELLED"
     with django_capture_on_commit_callbacks(execute=True):
         pay(Payment.objects.get(pk=body["payment"]["id"]))  # the bank's notification arrives late
@@ -656,7 +714,11 @@ def test_photo_check_task_goes_to_faces_queue_and_periodic_tasks_scheduled(setti
     assert route["queue"].name == "faces"
     assert app.amqp.router.route({}, "civil_affairs.tasks.renewal_process_task")["queue"].name == "default"
     tasks = {v["task"] for v in settings.CELERY_BEAT_SCHEDULE.values()}
-    mine = {"civil_affairs.tasks.renewal_photo_check_sweep", "civil_affairs.tasks.renewal_card_progress", "civil_affairs.tasks.renewal_photo_purge"}
+    mine = {
+        "civil_affairs.tasks.renewal_photo_check_sweep",
+        "civil_affairs.tasks.renewal_card_progress",
+        "civil_affairs.tasks.renewal_photo_purge",
+    }
     assert mine <= tasks
     import civil_affairs.tasks  # noqa: F401
 
@@ -666,7 +728,9 @@ def test_photo_check_task_goes_to_faces_queue_and_periodic_tasks_scheduled(setti
 def test_detail_api_query_count(api_client_for, due, django_capture_on_commit_callbacks, django_assert_max_num_queries):
     c = api_client_for(due)
     renewal = start(c, django_capture_on_commit_callbacks)
-    c.post(f"/api/v1/civil-affairs/id-renewals/{renewal.pk}/delivery/", {"method": "POST", "address_id": due.addresses.get().pk}, format="json")
+    c.post(
+        f"/api/v1/civil-affairs/id-renewals/{renewal.pk}/delivery/", {"method": "POST", "address_id": due.addresses.get().pk}, format="json"
+    )
     with django_assert_max_num_queries(8):
         r = c.get(f"/api/v1/civil-affairs/id-renewals/{renewal.pk}/")
     assert r.status_code == 200 and len(r.json()["payment"]["items"]) == 1
@@ -675,8 +739,14 @@ def test_detail_api_query_count(api_client_for, due, django_capture_on_commit_ca
 def test_openapi_schema_describes_the_civil_affairs_endpoints(client):
     r = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json")
     paths = r.json()["paths"] if r["Content-Type"].startswith("application/json") else __import__("yaml").safe_load(r.content)["paths"]
-    for p in ("/api/v1/civil-affairs/id-renewal/eligibility/", "/api/v1/civil-affairs/id-renewals/", "/api/v1/civil-affairs/id-renewals/{id}/",
-              "/api/v1/civil-affairs/id-renewals/{id}/delivery/", "/api/v1/addresses/", "/api/v1/civil-affairs/offices/"):
+    for p in (
+        "/api/v1/civil-affairs/id-renewal/eligibility/",
+        "/api/v1/civil-affairs/id-renewals/",
+        "/api/v1/civil-affairs/id-renewals/{id}/",
+        "/api/v1/civil-affairs/id-renewals/{id}/delivery/",
+        "/api/v1/addresses/",
+        "/api/v1/civil-affairs/offices/",
+    ):
         assert p in paths, p
     assert "multipart/form-data" in paths["/api/v1/civil-affairs/id-renewals/"]["post"]["requestBody"]["content"]
 

@@ -1,6 +1,7 @@
 """End to end with a real Celery worker on Redis and the real face engine (dlib) on the shared
 photographs: upload → photo check on the `faces` queue → delivery → payment → APPROVED; the
 check queued twice for the same photo decides once."""
+
 import datetime as dt
 import re
 
@@ -18,8 +19,8 @@ def _worker_log(worker) -> str:
 
 
 def test_real_worker_upload_to_approved_and_check_decides_once(celery_worker, faces_dir, api_client_for, settings):
-    from civil_affairs.models import IdRenewal, IdRenewalEvent
     from biometrics.enrol import person_photo_enroll
+    from civil_affairs.models import IdRenewal, IdRenewalEvent
     from civil_affairs.tasks import photo_check_renewal_task
     from core import dates
     from core.models import AuditLog
@@ -49,12 +50,20 @@ def test_real_worker_upload_to_approved_and_check_decides_once(celery_worker, fa
     assert renewal.face_decision == "MATCH"
     assert 0 < renewal.face_distance <= settings.FACE_MATCH_TOLERANCE
     # Both deliveries of the task have finished, and only one decided.
-    wait_for(lambda: len(re.findall(r"photo_check_renewal_task\[[^\]]+\] succeeded", _worker_log(celery_worker))) >= 2,
-             timeout=90, message="both photo_check runs to finish")
+    wait_for(
+        lambda: len(re.findall(r"photo_check_renewal_task\[[^\]]+\] succeeded", _worker_log(celery_worker))) >= 2,
+        timeout=90,
+        message="both photo_check runs to finish",
+    )
     log = _worker_log(celery_worker)
     results = sorted(re.findall(r"photo_check_renewal_task\[[^\]]+\] succeeded in [\d.]+s: '(\w+)'", log))
     assert results in (["applied", "not_claimed"], ["already_decided", "applied"]), results
-    assert AuditLog.objects.filter(action="id_renewal.awaiting_delivery_choice", object_id=str(pk), to_status="AWAITING_DELIVERY_CHOICE").count() == 1
+    assert (
+        AuditLog.objects.filter(
+            action="id_renewal.awaiting_delivery_choice", object_id=str(pk), to_status="AWAITING_DELIVERY_CHOICE"
+        ).count()
+        == 1
+    )
     assert IdRenewalEvent.objects.filter(renewal_id=pk, to_status="AWAITING_DELIVERY_CHOICE").count() == 1
     assert "civil_affairs.tasks.photo_check_renewal_task" in log
 
@@ -70,8 +79,16 @@ def test_real_worker_upload_to_approved_and_check_decides_once(celery_worker, fa
     assert card.expiry_date == dates.add_months(dates.today(), 12 * settings.ID_CARD_VALIDITY_YEARS)
     assert NationalIdCard.objects.filter(person=person, status="REPLACED").count() == 1
     assert list(IdRenewalEvent.objects.filter(renewal_id=pk).values_list("to_status", flat=True)) == [
-        "PHOTO_CHECK", "AWAITING_DELIVERY_CHOICE", "AWAITING_PAYMENT", "IN_PROCESS", "APPROVED"]
+        "PHOTO_CHECK",
+        "AWAITING_DELIVERY_CHOICE",
+        "AWAITING_PAYMENT",
+        "IN_PROCESS",
+        "APPROVED",
+    ]
     # The notification is sent after the approval commits (on_commit): wait for it instead of racing it.
-    wait_for(lambda: Notification.objects.filter(person=person, event_key=f"id_renewal:{pk}:APPROVED").exists(),
-             timeout=30, message="the APPROVED notification")
+    wait_for(
+        lambda: Notification.objects.filter(person=person, event_key=f"id_renewal:{pk}:APPROVED").exists(),
+        timeout=30,
+        message="the APPROVED notification",
+    )
     assert Notification.objects.filter(person=person, event_key=f"id_renewal:{pk}:APPROVED").count() == 1

@@ -6,8 +6,21 @@ from core import dates
 from core.idnumbers import id_kind, normalize_id_number, normalize_mobile
 
 
-@pytest.mark.parametrize("value", ["1000000008", "1012345672", "1098765439", "1122334459", "2000000006",
-                                   "2012345670", "2123456788", "2345678904", "١٠٠٠٠٠٠٠٠٨", " 1000000008 "])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "1000000008",
+        "1012345672",
+        "1098765439",
+        "1122334459",
+        "2000000006",
+        "2012345670",
+        "2123456788",
+        "2345678904",
+        "١٠٠٠٠٠٠٠٠٨",
+        " 1000000008 ",
+    ],
+)
 def test_valid_id_numbers(value):
     assert normalize_id_number(value) is not None
 

@@ -1,4 +1,5 @@
 """The API's error shape for every kind of error, bearer authentication, and the schema."""
+
 import pytest
 
 

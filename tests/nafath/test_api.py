@@ -1,4 +1,5 @@
 """API.md "Login (Nafath style)" and "The Nafath app": every row, every error code."""
+
 import datetime as dt
 import uuid
 
@@ -115,8 +116,9 @@ def test_database_enforces_one_waiting_request_per_id(person):
 
     start(person)
     with pytest.raises(IntegrityError), transaction.atomic():
-        NafathRequest.objects.create(id_number=person.id_number, random_number=11, choices=["11", "22", "33"],
-                                     expires_at=timezone.now() + dt.timedelta(minutes=1))
+        NafathRequest.objects.create(
+            id_number=person.id_number, random_number=11, choices=["11", "22", "33"], expires_at=timezone.now() + dt.timedelta(minutes=1)
+        )
 
 
 def test_an_overdue_waiting_request_expires_when_a_new_one_starts(person):
@@ -434,8 +436,13 @@ def test_openapi_schema_describes_the_login_endpoints(db):
 
         schema = yaml.safe_load(resp.content)
     paths = schema["paths"]
-    for p in ["/api/v1/auth/nafath/", "/api/v1/auth/nafath/{transaction_id}/", "/api/v1/auth/logout/",
-              "/api/v1/nafath-app/requests/", "/api/v1/nafath-app/requests/{transaction_id}/"]:
+    for p in [
+        "/api/v1/auth/nafath/",
+        "/api/v1/auth/nafath/{transaction_id}/",
+        "/api/v1/auth/logout/",
+        "/api/v1/nafath-app/requests/",
+        "/api/v1/nafath-app/requests/{transaction_id}/",
+    ]:
         assert p in paths, p
     start_props = schema["components"]["schemas"]["NafathStartOutput"]["properties"]
     assert "201" in paths["/api/v1/auth/nafath/"]["post"]["responses"]

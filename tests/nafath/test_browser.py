@@ -1,5 +1,6 @@
 """Headless Chromium: a demo person signs in through the login page and the Nafath app page,
 in Arabic and in English; a wrong pick ends in a rejection message. Screenshots are kept."""
+
 import uuid
 
 import pytest
@@ -44,10 +45,10 @@ def _app_open(ctx, live_server, id_number, pin):
 @pytest.mark.browser
 @pytest.mark.parametrize("lang", ["ar", "en"])
 def test_nafath_login_in_the_browser(browser, live_server, transactional_db, artifacts, settings, lang):
-    from portal.demo import seed
     from core.models import AuditLog
-    from registry.models import Person
     from nafath.models import NafathRequest
+    from portal.demo import seed
+    from registry.models import Person
 
     settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"nafath-test-{uuid.uuid4().hex}"}}
     demo = seed()
@@ -106,8 +107,9 @@ def test_nafath_login_in_the_browser(browser, live_server, transactional_db, art
             settings.NAFATH_REQUEST_LIFETIME_SECONDS = 3
             portal3, _ = _portal_start(portal2_ctx, live_server, other["id_number"], lang)
             portal3.locator("[data-final=EXPIRED]").wait_for(timeout=15_000)
-            assert ("انتهت مهلة طلب تسجيل الدخول." if lang == "ar" else "The sign-in request expired.") in \
-                portal3.get_by_test_id("login-status").inner_text()
+            assert ("انتهت مهلة طلب تسجيل الدخول." if lang == "ar" else "The sign-in request expired.") in portal3.get_by_test_id(
+                "login-status"
+            ).inner_text()
             portal3.screenshot(path=str(artifacts / f"nafath-login-expired-{lang}.png"), full_page=True)
             assert NafathRequest.objects.filter(id_number=other["id_number"], status="EXPIRED").count() == 1
         finally:

@@ -56,8 +56,7 @@ def test_two_concurrent_answers_settle_once():
     req = services.nafath_request_start(id_number=p.id_number, ip="1.1.1.1")
     wrong = next(c for c in req.choices if c != str(req.random_number))
     picks = [str(req.random_number), wrong]
-    results = _race(lambda i: services.nafath_request_answer(device=device, transaction_id=req.transaction_id,
-                                                             choice=picks[i]).status)
+    results = _race(lambda i: services.nafath_request_answer(device=device, transaction_id=req.transaction_id, choice=picks[i]).status)
     oks = [r for r in results if r[0] == "ok"]
     assert len(oks) == 1 and [r[1] for r in results if r[0] == "err"] == ["NAFATH_REQUEST_CLOSED"]
     assert NafathRequest.objects.get(pk=req.pk).status == oks[0][1]

@@ -1,4 +1,5 @@
 """The periodic expiry task runs in a real Celery worker (Redis broker, the test database)."""
+
 import datetime as dt
 
 import pytest

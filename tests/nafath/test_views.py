@@ -1,4 +1,5 @@
 """The portal's login page, sign-out, the idle timeout, and the Nafath app page."""
+
 import datetime as dt
 import time
 
@@ -121,12 +122,15 @@ def test_without_javascript_the_check_button_signs_in(person):
     assert c.session[SESSION_PERSON_KEY] == person.pk
 
 
-@pytest.mark.parametrize("nxt,expected", [
-    ("/civil-affairs/id-renewal/", "/civil-affairs/id-renewal/"),
-    ("https://evil.example.com/", "/dashboard/"),
-    ("//evil.example.com/x", "/dashboard/"),
-    ("", "/dashboard/"),
-])
+@pytest.mark.parametrize(
+    "nxt,expected",
+    [
+        ("/civil-affairs/id-renewal/", "/civil-affairs/id-renewal/"),
+        ("https://evil.example.com/", "/dashboard/"),
+        ("//evil.example.com/x", "/dashboard/"),
+        ("", "/dashboard/"),
+    ],
+)
 def test_next_must_be_a_safe_url(person, nxt, expected):
     c = browser()
     answer(begin(c, person, next_url=nxt))

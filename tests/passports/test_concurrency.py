@@ -1,6 +1,5 @@
 """Two submissions of the same renewal at the same moment (two tabs): one request, one payment."""
 
-
 import pytest
 from django.db import connection  # noqa: F401 - read by the skipif conditions below
 

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from payments.models import Payment
 from payments.services import payment_expire, payment_lapse_handover
-from tests.factories import AddressFactory, IdCardFactory
 from tests.civil_affairs.test_services import SCENARIO, enroll, start
+from tests.factories import AddressFactory, IdCardFactory
 
 pytestmark = pytest.mark.django_db
 

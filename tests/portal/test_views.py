@@ -18,8 +18,8 @@ def _person(id_number):
 
 
 def test_seed_demo_is_idempotent_and_prints_json(db, capsys):
-    from registry.models import Person
     from nafath.models import Device
+    from registry.models import Person
 
     call_command("seed_demo", "--json")
     first = json.loads(capsys.readouterr().out)
@@ -29,8 +29,15 @@ def test_seed_demo_is_idempotent_and_prints_json(db, capsys):
     assert first == second
     assert (Person.objects.count(), Device.objects.count()) == counts == (12, 5)
     assert set(first["people"]) == {"citizen_due", "citizen_expired", "citizen_not_due", "citizen_no_address", "head_of_family"}
-    assert set(first["dependents"]) == {"wife_ok", "son_ok", "daughter_passport_expiring", "son_no_insurance",
-                                        "wife2_medical_required", "son_expired", "worker_domestic"}
+    assert set(first["dependents"]) == {
+        "wife_ok",
+        "son_ok",
+        "daughter_passport_expiring",
+        "son_no_insurance",
+        "wife2_medical_required",
+        "son_expired",
+        "worker_domestic",
+    }
     for p in first["people"].values():
         assert set(p) == {"id_number", "device_token", "nafath_pin"}
 

@@ -1,4 +1,5 @@
 """Officers browse and search the registry in Django admin by ID number and by name, in both languages."""
+
 import pytest
 
 from portal.demo import seed
@@ -6,8 +7,16 @@ from portal.demo import seed
 pytestmark = pytest.mark.django_db
 
 REGISTRY_CHANGELISTS = [
-    "registry/person", "registry/nationaladdress", "registry/fine", "registry/nationalidcard", "registry/office",
-    "registry/iqama", "registry/passport", "registry/familymember", "registry/healthinsurance", "registry/medicalexam",
+    "registry/person",
+    "registry/nationaladdress",
+    "registry/fine",
+    "registry/nationalidcard",
+    "registry/office",
+    "registry/iqama",
+    "registry/passport",
+    "registry/familymember",
+    "registry/healthinsurance",
+    "registry/medicalexam",
 ]
 
 

@@ -1,4 +1,5 @@
 """python manage.py enroll_photo ID_NUMBER PATH: set the photo on file (and its face encoding)."""
+
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError

@@ -1,5 +1,6 @@
 """Print every flow's transition table (core.transitions.Flow) as Markdown: the README's
 "How it is built" section is generated from this, so the document and the code say the same."""
+
 from importlib import import_module
 
 from django.apps import apps
