@@ -58,7 +58,7 @@ def _dlib_version() -> str:
         import dlib  # noqa: PLC0415
 
         return dlib.__version__
-    except Exception:  # pragma: no cover
+    except Exception:  # noqa: BLE001  # pragma: no cover - a version string is informational
         return "?"
 
 

@@ -14,6 +14,7 @@ lookup by hash.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import threading
@@ -107,7 +108,7 @@ def image_sanitize(*, data: bytes) -> SanitizedImage:
             img = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)  # reads the header only
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise _too_large({"reason": str(exc)}) from None
-        except Exception as exc:  # UnidentifiedImageError, SyntaxError, struct errors on garbage
+        except Exception as exc:  # noqa: BLE001 - hostile input: UnidentifiedImageError, SyntaxError, struct errors on garbage
             raise _invalid(f"not a JPEG or PNG: {type(exc).__name__}") from None
         width, height = img.size
         if width <= 0 or height <= 0:
@@ -118,17 +119,15 @@ def image_sanitize(*, data: bytes) -> SanitizedImage:
             _strict_load(img)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise _too_large({"reason": str(exc)}) from None
-        except Exception as exc:  # OSError "image file is truncated", broken data streams, CRC errors
+        except Exception as exc:  # noqa: BLE001 - hostile input: OSError "image file is truncated", broken data streams, CRC errors
             raise _invalid(f"cannot decode: {exc}") from None
-    try:
+    with contextlib.suppress(Exception):  # a malformed EXIF block: keep the pixels as stored
         img = ImageOps.exif_transpose(img)
-    except Exception:  # a malformed EXIF block: keep the pixels as stored
-        pass
     try:
         rgb = _flatten_to_rgb(img)
         out = io.BytesIO()
         # No exif=, no icc_profile=: the new file carries no metadata at all.
         rgb.save(out, "JPEG", quality=settings.PHOTO_JPEG_QUALITY, optimize=True)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - hostile input: any failure to re-encode is an invalid image
         raise _invalid(f"cannot convert: {exc}") from None
     return SanitizedImage(jpeg=out.getvalue(), width=rgb.width, height=rgb.height, sha256=sha256)

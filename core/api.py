@@ -1,5 +1,6 @@
 """API plumbing shared by every app."""
 
+from django.conf import settings
 from rest_framework.permissions import BasePermission
 
 from core.people import is_person
@@ -15,8 +16,6 @@ class IsPerson(BasePermission):
 def client_ip(request) -> str:
     """The client address. Behind the proxy of docker-compose the first X-Forwarded-For hop
     is trusted only when TRUST_X_FORWARDED_FOR is on."""
-    from django.conf import settings
-
     if getattr(settings, "TRUST_X_FORWARDED_FOR", False):
         fwd = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if fwd:

@@ -2,6 +2,7 @@
 
 import time
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.shortcuts import redirect
@@ -35,8 +36,6 @@ def person_required(view):
         if getattr(request, "person", None) is None:
             if getattr(request, "session_expired", False):
                 messages.info(request, _("Your session ended after a period of inactivity. Sign in again."))
-            from urllib.parse import urlencode
-
             return redirect(f"/login/?{urlencode({'next': request.get_full_path()})}")
         return view(request, *args, **kwargs)
 

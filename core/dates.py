@@ -1,5 +1,6 @@
 """Gregorian dates stored, Umm al-Qura Hijri shown beside them."""
 
+import calendar
 import datetime as dt
 
 from django.utils import timezone
@@ -47,8 +48,6 @@ def dual_date(d: dt.date | None) -> str:
 
 def add_months(d: dt.date, months: int) -> dt.date:
     """Calendar months, clamped to the month's last day (31 Jan + 1 month = 28/29 Feb)."""
-    import calendar
-
     m = d.month - 1 + months
     y = d.year + m // 12
     m = m % 12 + 1

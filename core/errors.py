@@ -6,6 +6,7 @@ import logging
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found, server_error
 from rest_framework import exceptions as drf_exc
 from rest_framework import status
 from rest_framework.response import Response
@@ -98,14 +99,10 @@ def _is_api(request):
 def handler404(request, exception=None):
     if _is_api(request):
         return JsonResponse(error_body("NOT_FOUND", _("Not found.")), status=404)
-    from django.views.defaults import page_not_found
-
     return page_not_found(request, exception, template_name="404.html")
 
 
 def handler500(request):
     if _is_api(request):
         return JsonResponse(error_body("SERVER_ERROR", _("Something went wrong on our side. Try again later.")), status=500)
-    from django.views.defaults import server_error
-
     return server_error(request, template_name="500.html")

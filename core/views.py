@@ -2,6 +2,7 @@
 
 import logging
 
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -21,8 +22,6 @@ def health(request):
         result["database"], ok = f"error: {exc.__class__.__name__}", False
     if settings.REDIS_URL:
         try:
-            import redis
-
             redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2).ping()
         except Exception as exc:  # noqa: BLE001
             result["broker"], ok = f"error: {exc.__class__.__name__}", False

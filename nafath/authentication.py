@@ -14,11 +14,11 @@ def _credential(request, keyword: str) -> str | None:
     if not parts or parts[0].lower() != keyword.lower().encode():
         return None
     if len(parts) != 2:
-        raise AuthenticationFailed("bad header")
+        raise AuthenticationFailed("bad header") from None
     try:
         return parts[1].decode()
     except UnicodeError:
-        raise AuthenticationFailed("bad header")
+        raise AuthenticationFailed("bad header") from None
 
 
 class BearerTokenAuthentication(BaseAuthentication):

@@ -2,6 +2,7 @@ import uuid
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import Person
@@ -38,6 +39,9 @@ class AccessToken(models.Model):
     class Meta:
         verbose_name = _("access token")
         verbose_name_plural = _("access tokens")
+
+    def __str__(self):
+        return f"token of person {self.person_id} until {self.expires_at:%Y-%m-%d %H:%M}"
 
     @property
     def is_active(self):
@@ -108,8 +112,6 @@ class NafathRequest(models.Model):
     @property
     def service_label(self) -> str:
         """The service in the reader's language (stored as its untranslated English text)."""
-        from django.utils.translation import gettext
-
         return gettext(self.service) if self.service else ""
 
     @property

@@ -175,7 +175,7 @@ def nafath_request_start(
             "NAFATH_REQUEST_OPEN",
             _("A sign-in request for this ID number is already waiting. Answer it in the Nafath app or wait until it expires."),
             status=409,
-        )
+        ) from None
     return req
 
 

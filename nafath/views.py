@@ -3,6 +3,7 @@ simulator (a phone-sized page signed in with ID number + device PIN)."""
 
 import secrets
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -139,8 +140,6 @@ def login_restart(request):
     nxt = request.session.pop(NEXT_KEY, "")
     url = reverse("nafath:login")
     if nxt and nxt != reverse("portal:dashboard"):
-        from urllib.parse import urlencode
-
         url += "?" + urlencode({"next": nxt})
     return redirect(url)
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from core import dates
@@ -193,8 +194,6 @@ def seed() -> dict:
             MedicalExam.objects.update_or_create(person=d, defaults=dict(result=MedicalExam.Result.REQUIRED))
         member, _ = FamilyMember.objects.update_or_create(person=d, defaults=dict(head=head, relation=relation, is_first_wife=first_wife))
         out["dependents"][persona] = {"id": member.pk, "iqama_number": idn}
-
-    from django.contrib.auth.models import User
 
     officer, created = User.objects.get_or_create(username="officer", defaults=dict(is_staff=True, is_superuser=True))
     if created:

@@ -118,7 +118,7 @@ class PersonAdmin(RegistryAdmin):
 class NationalAddressAdmin(RegistryAdmin):
     list_display = ("short_address", "person", "city", "district", "postal_code", "deliverable")
     list_filter = ("deliverable", "city")
-    search_fields = ("short_address",) + PERSON_SEARCH
+    search_fields = ("short_address", *PERSON_SEARCH)
     autocomplete_fields = ("person",)
     list_select_related = ("person",)
 
@@ -149,7 +149,7 @@ class IqamaAdmin(RegistryAdmin):
 @admin.register(Passport)
 class PassportAdmin(RegistryAdmin):
     list_display = ("number", "person", "issuing_country", "expiry_date", "current")
-    search_fields = ("number",) + PERSON_SEARCH
+    search_fields = ("number", *PERSON_SEARCH)
     autocomplete_fields = ("person",)
     list_select_related = ("person",)
 
@@ -158,7 +158,7 @@ class PassportAdmin(RegistryAdmin):
 class FamilyMemberAdmin(RegistryAdmin):
     list_display = ("person", "head", "relation", "is_first_wife")
     list_filter = ("relation",)
-    search_fields = PERSON_SEARCH + ("head__id_number", "head__name_ar", "head__name_en")
+    search_fields = (*PERSON_SEARCH, "head__id_number", "head__name_ar", "head__name_en")
     autocomplete_fields = ("person", "head")
     list_select_related = ("person", "head")
 
@@ -166,7 +166,7 @@ class FamilyMemberAdmin(RegistryAdmin):
 @admin.register(HealthInsurance)
 class HealthInsuranceAdmin(RegistryAdmin):
     list_display = ("person", "provider", "policy_number", "expiry_date")
-    search_fields = ("policy_number",) + PERSON_SEARCH
+    search_fields = ("policy_number", *PERSON_SEARCH)
     autocomplete_fields = ("person",)
     list_select_related = ("person",)
 
@@ -184,6 +184,6 @@ class MedicalExamAdmin(RegistryAdmin):
 class FineAdmin(RegistryAdmin):
     list_display = ("reference", "kind", "person", "description_en", "amount", "issued_on", "paid_at", "paid_by")
     list_filter = ("kind", ("paid_at", admin.EmptyFieldListFilter))
-    search_fields = ("reference",) + PERSON_SEARCH
+    search_fields = ("reference", *PERSON_SEARCH)
     autocomplete_fields = ("person",)
     list_select_related = ("person",)

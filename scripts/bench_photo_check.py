@@ -92,7 +92,7 @@ def main():
     sanitized = {}
     for p in photos:
         data = p.read_bytes()
-        t_sanitize[p.name], s = timed(lambda: image_sanitize(data=data))
+        t_sanitize[p.name], s = timed(lambda data=data: image_sanitize(data=data))
         sanitized[p.name] = s.jpeg
 
     # the photo on file, each way (also warms up: the models load on first use)
@@ -122,7 +122,10 @@ def main():
         pd, pdist = plain_decision(tp[0][1])
         same = cd == pd
         mismatches += not same
-        fmt = lambda d, dist: f"{d}" + (f" {dist:.3f}" if dist is not None else "")
+
+        def fmt(d, dist):
+            return f"{d}" + (f" {dist:.3f}" if dist is not None else "")
+
         r = tc[0][1]
         size = f"{r.metrics['width']}x{r.metrics['height']}"
         rows.append((c_time, p_time))

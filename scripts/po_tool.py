@@ -27,7 +27,8 @@ def missing(paths):
 
 
 def apply(path, jpath):
-    data = json.load(open(jpath, encoding="utf-8"))
+    with open(jpath, encoding="utf-8") as f:
+        data = json.load(f)
     po = polib.pofile(path)
     n = 0
     for e in po:

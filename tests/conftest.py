@@ -121,7 +121,7 @@ def celery_worker(transactional_db, settings):
     app.control.purge()
     log_path = Path(settings.ARTIFACTS_DIR) / "logs"
     log_path.mkdir(parents=True, exist_ok=True)
-    log_file = open(log_path / f"worker-{os.getpid()}-{int(time.time() * 1000)}.log", "w+")
+    log_file = open(log_path / f"worker-{os.getpid()}-{int(time.time() * 1000)}.log", "w+")  # noqa: SIM115 - open for the worker's life
     proc = subprocess.Popen(
         [
             sys.executable,

@@ -1,27 +1,39 @@
 """Production settings: base plus the hardening `manage.py check --deploy` asks for.
 
-DEBUG is off before base.py reads the environment, so every secret is required (SECRET_KEY,
-SADAD_WEBHOOK_SECRET, BIOMETRIC_KEYS: the process refuses to start without them) and no
-development default (the dev SECRET_KEY, the dev biometric key, the in-memory mailbox) can
-slip into production because DEBUG was left unset."""
-
-import os
+Every secret is read again here straight from the environment, so none of base.py's
+development defaults (chosen while DEBUG is on, its default) can reach production because
+DEBUG was left unset: SECRET_KEY, SADAD_WEBHOOK_SECRET and BIOMETRIC_KEYS are required (the
+process refuses to start without them), email goes through SMTP and the sandboxes are off
+unless told otherwise."""
 
 import environ
 
-os.environ["DEBUG"] = "false"
-
 from .base import *
-from .base import BIOMETRIC_KEYS, SANDBOXES_ENABLED, biometric_keys_check, env
+from .base import biometric_keys_check, env
 
 DEBUG = False
-biometric_keys_check(BIOMETRIC_KEYS)  # base checks it too; kept here so production never relies on DEBUG
+
+
+def _required(name):
+    value = env(name, default="")
+    if not value:
+        raise environ.ImproperlyConfigured(f"{name} must be set when DEBUG is off (production settings)")
+    return value
+
+
+SECRET_KEY = _required("SECRET_KEY")
+SADAD_WEBHOOK_SECRET = _required("SADAD_WEBHOOK_SECRET")
+BIOMETRIC_KEYS = env.list("BIOMETRIC_KEYS", default=[])
+biometric_keys_check(BIOMETRIC_KEYS)
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 # A sandbox (pay any bill, cross any border) must never be reachable by accident on the internet.
+SANDBOXES_ENABLED = env.bool("SANDBOXES_ENABLED", default=False)
 if SANDBOXES_ENABLED and not env.bool("ALLOW_SANDBOXES_IN_PRODUCTION", default=False):
     raise environ.ImproperlyConfigured(
         "SANDBOXES_ENABLED is on under production settings. Turn it off, or set "
         "ALLOW_SANDBOXES_IN_PRODUCTION=true for a demo deployment that must show the sandboxes."
     )
+
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import template
 
 from core import dates
@@ -16,6 +18,4 @@ def sar(value):
     """Money in SAR with two places."""
     if value is None or value == "":
         return ""
-    from decimal import Decimal
-
     return f"{Decimal(value):,.2f}"

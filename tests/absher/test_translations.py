@@ -31,7 +31,10 @@ def _untranslated(po_path: Path) -> list[str]:
 def test_every_msgid_has_an_arabic_translation(tmp_path):
     work = tmp_path / "project"
     shutil.copytree(ROOT, work, ignore=lambda d, names: [n for n in names if n in SKIP or n.endswith(".mo")])
-    run = lambda args, cwd: subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+    def run(args, cwd):
+        return subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
     manage = str(work / "manage.py")
     for app in APPS:
         out = run([manage, "makemessages", "-l", "ar", "--no-obsolete", "-v", "0"], work / app)

@@ -227,9 +227,20 @@ def test_active_session_is_kept(person, web_client_for, settings):
 
 
 def test_production_session_cookie_is_secure():
-    from absher.settings import production
+    """Read in a fresh process: production settings need their secrets and never reuse the
+    test process's already-imported development settings."""
+    import os
+    import subprocess
+    import sys
 
-    assert production.SESSION_COOKIE_SECURE is True
+    from cryptography.fernet import Fernet
+
+    env = dict(os.environ, SECRET_KEY="x" * 50, SADAD_WEBHOOK_SECRET="s" * 32, BIOMETRIC_KEYS=Fernet.generate_key().decode())
+    env.pop("SANDBOXES_ENABLED", None)
+    code = "from absher.settings import production as p; print(p.SESSION_COOKIE_SECURE, p.SANDBOXES_ENABLED)"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True", "False"]
 
 
 # --- the Nafath app page -----------------------------------------------------------------------
