@@ -19,6 +19,7 @@ class NameSerializer(serializers.Serializer):
 
 class MeApi(APIView):
     class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField(help_text="The caller's person id (the person_id of exit/re-entry visa quotes).")
         id_number = serializers.CharField()
         kind = serializers.ChoiceField(choices=["citizen", "resident"])
         name = NameSerializer()
@@ -31,6 +32,7 @@ class MeApi(APIView):
         doc = selectors.person_document_status(person=p)
         return Response(
             {
+                "id": p.pk,
                 "id_number": p.id_number,
                 "kind": p.kind,
                 "name": {"ar": p.name_ar, "en": p.name_en},

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=$PWD/.venv/bin/python
-apps="registry biometrics portal nafath civil_affairs passports fines payments notifications"
+apps="registry biometrics portal nafath civil_affairs passports fines visas payments notifications"
 for a in $apps; do
   (cd "$a" && $PY ../manage.py makemessages -l ar --no-obsolete -v 0)
   (cd "$a" && $PY ../manage.py makemessages -d djangojs -l ar --no-obsolete -v 0 2>/dev/null || true)

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "civil_affairs",
     "passports",
     "fines",
+    "visas",
     "portal",
 ]
 # The person model, named like AUTH_USER_MODEL: core's session, permission and audit helpers

@@ -37,6 +37,9 @@ CELERY_BEAT_SCHEDULE = {
     "payments-fulfil-sweep": {"task": "payments.tasks.payment_fulfil_sweep_task", "schedule": 120},
     # passports: family iqama renewal
     "iqama-renewal-processing-sweep": {"task": "passports.tasks.renewal_processing_sweep_task", "schedule": 120},
+    # visas: exit/re-entry (lapse unused visas with their fine; warn VISA_LAPSE_WARNING_DAYS before)
+    "visa-lapse-sweep": {"task": "visas.tasks.visa_lapse_sweep_task", "schedule": 60 * 30},
+    "visa-lapse-warning-sweep": {"task": "visas.tasks.visa_lapse_warning_sweep_task", "schedule": 60 * 60},
     # notifications
     "notifications-delivery-sweep": {"task": "notifications.tasks.notification_delivery_sweep_task", "schedule": 300},
 }

@@ -9,7 +9,7 @@ from pathlib import Path
 import polib
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-APPS = ["registry", "biometrics", "portal", "nafath", "civil_affairs", "passports", "fines", "payments", "notifications"]
+APPS = ["registry", "biometrics", "portal", "nafath", "civil_affairs", "passports", "fines", "visas", "payments", "notifications"]
 SKIP = {".venv", ".git", "artifacts", "var", "staticfiles", ".pytest_cache", ".hypothesis", "node_modules"}
 
 
