@@ -29,6 +29,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("", include("portal.urls")),
     path("", include("nafath.urls")),
+    path("", include("nafath.oidc_urls")),  # OpenID Connect: /.well-known/openid-configuration, /oidc/...
     path("civil-affairs/", include("civil_affairs.urls")),
     path("passports/", include("passports.urls")),
     path("visas/", include("visas.urls")),

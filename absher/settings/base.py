@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "biometrics",
     "notifications",
     "payments",
+    "oauth2_provider",  # Nafath as an OpenID Connect provider for other portals (nafath/oidc.py, docs/oidc.md)
     "nafath",
     "civil_affairs",
     "passports",
@@ -231,8 +232,84 @@ SANDBOXES_ENABLED = env.bool("SANDBOXES_ENABLED", default=DEBUG)
 DEMO_NAFATH_PIN = env("DEMO_NAFATH_PIN", default="1234")
 DEMO_OFFICER_PASSWORD = env("DEMO_OFFICER_PASSWORD", default="officer-demo-pass")
 
+
+# --- Nafath as an OpenID Connect provider (django-oauth-toolkit; docs/oidc.md). The RS256 signing
+# key is a PEM in OIDC_RSA_PRIVATE_KEY. While DEBUG is on and it is unset, a development key is made
+# once and kept in var/oidc-dev-key.pem (shared by every process of this checkout); with DEBUG off
+# the process refuses to start without one. Generate one with
+#   openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048
+def _oidc_dev_key() -> str:
+    import os  # noqa: PLC0415 - only while DEBUG and no key is set
+
+    from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
+    from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: PLC0415
+
+    path = env.path("OIDC_DEV_KEY_FILE", default=BASE_DIR / "var" / "oidc-dev-key.pem")
+    if not os.path.exists(path):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            f.write(pem)
+        try:
+            os.link(tmp, path)  # the first process to get here wins; the others read its key
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+    with open(path) as f:
+        return f.read()
+
+
+OIDC_RSA_PRIVATE_KEY = env("OIDC_RSA_PRIVATE_KEY", default="").replace("\\n", "\n")
+if not OIDC_RSA_PRIVATE_KEY:
+    if not DEBUG:
+        raise environ.ImproperlyConfigured("OIDC_RSA_PRIVATE_KEY (an RSA private key, PEM) must be set when DEBUG is off")
+    OIDC_RSA_PRIVATE_KEY = _oidc_dev_key()
+
 # ============================================================================
 # Celery and the domain figures live in their own modules.
 # ============================================================================
 from .celery import *  # noqa: E402
 from .domain import *  # noqa: E402
+
+# django-oauth-toolkit, from the figures in domain.py (token lifetimes are short on purpose).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"  # named: nafath.RelyingParty points to it
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "OIDC_RSA_PRIVATE_KEY": OIDC_RSA_PRIVATE_KEY,
+    "PKCE_REQUIRED": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"] if DEBUG else ["https"],
+    "SCOPES": {
+        "openid": "Sign you in (a pseudonymous identifier for this portal)",
+        "profile": "Your name in Arabic and English, birth date and nationality",
+        "national_id": "Your national ID or iqama number",
+    },
+    "DEFAULT_SCOPES": ["openid"],
+    "SCOPES_BACKEND_CLASS": "nafath.oidc.RelyingPartyScopes",
+    "OAUTH2_VALIDATOR_CLASS": "nafath.oidc.NafathOIDCValidator",
+    "APPLICATION_ADMIN_CLASS": "nafath.admin.RelyingPartyApplicationAdmin",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": NAFATH_OIDC_ACCESS_TOKEN_SECONDS,
+    "ID_TOKEN_EXPIRE_SECONDS": NAFATH_OIDC_ID_TOKEN_SECONDS,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": NAFATH_OIDC_CODE_SECONDS,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": NAFATH_OIDC_REFRESH_TOKEN_SECONDS,
+    "REQUEST_APPROVAL_PROMPT": "force",
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
+    "OIDC_RP_INITIATED_LOGOUT_DELETE_TOKENS": True,
+    "OIDC_SUBJECT_TYPES_SUPPORTED": ["pairwise"],
+    # OAuth 2.0 Security BCP (RFC 9700): no implicit or password grant, S256 only, tokens never in
+    # the query string, and the `iss` parameter in authorization responses (RFC 9207).
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+}

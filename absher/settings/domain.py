@@ -29,6 +29,22 @@ NAFATH_PIN_MAX_FAILURES = env.int("NAFATH_PIN_MAX_FAILURES", default=5)
 # How often the login page and the Nafath app page poll (milliseconds).
 NAFATH_POLL_INTERVAL_MS = env.int("NAFATH_POLL_INTERVAL_MS", default=1500)
 ACCESS_TOKEN_LIFETIME_SECONDS = env.int("ACCESS_TOKEN_LIFETIME_SECONDS", default=60 * 60)
+# Device activation (docs/nafath.md): the SMS code, the PIN, the face, one active device.
+NAFATH_PIN_LENGTH = env.int("NAFATH_PIN_LENGTH", default=6)
+NAFATH_ACTIVATION_CODE_LENGTH = env.int("NAFATH_ACTIVATION_CODE_LENGTH", default=6)
+NAFATH_ACTIVATION_CODE_LIFETIME_SECONDS = env.int("NAFATH_ACTIVATION_CODE_LIFETIME_SECONDS", default=5 * 60)
+NAFATH_ACTIVATION_CODE_MAX_TRIES = env.int("NAFATH_ACTIVATION_CODE_MAX_TRIES", default=3)
+NAFATH_ACTIVATION_SELFIE_MAX_TRIES = env.int("NAFATH_ACTIVATION_SELFIE_MAX_TRIES", default=3)
+NAFATH_MAX_ACTIVE_DEVICES = env.int("NAFATH_MAX_ACTIVE_DEVICES", default=1)  # a new one replaces the oldest
+# Wrong PINs in a row that lock a device, and for how long.
+NAFATH_DEVICE_LOCK_AFTER_FAILURES = env.int("NAFATH_DEVICE_LOCK_AFTER_FAILURES", default=5)
+NAFATH_DEVICE_LOCK_SECONDS = env.int("NAFATH_DEVICE_LOCK_SECONDS", default=15 * 60)
+# OpenID Connect (docs/oidc.md): short-lived tokens; a Nafath confirmation is good for this long.
+NAFATH_OIDC_ACCESS_TOKEN_SECONDS = env.int("NAFATH_OIDC_ACCESS_TOKEN_SECONDS", default=5 * 60)
+NAFATH_OIDC_ID_TOKEN_SECONDS = env.int("NAFATH_OIDC_ID_TOKEN_SECONDS", default=5 * 60)
+NAFATH_OIDC_CODE_SECONDS = env.int("NAFATH_OIDC_CODE_SECONDS", default=60)
+NAFATH_OIDC_REFRESH_TOKEN_SECONDS = env.int("NAFATH_OIDC_REFRESH_TOKEN_SECONDS", default=60 * 60)
+NAFATH_OIDC_AUTH_MAX_AGE_SECONDS = env.int("NAFATH_OIDC_AUTH_MAX_AGE_SECONDS", default=5 * 60)
 
 # --- civil_affairs: national ID renewal ----------------------------------------------------------
 ID_RENEWAL_WINDOW_DAYS = env.int("ID_RENEWAL_WINDOW_DAYS", default=180)

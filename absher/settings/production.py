@@ -25,6 +25,9 @@ SECRET_KEY = _required("SECRET_KEY")
 SADAD_WEBHOOK_SECRET = _required("SADAD_WEBHOOK_SECRET")
 BIOMETRIC_KEYS = env.list("BIOMETRIC_KEYS", default=[])
 biometric_keys_check(BIOMETRIC_KEYS)
+# The OpenID Connect signing key (RS256, PEM): never base.py's development key.
+OIDC_RSA_PRIVATE_KEY = _required("OIDC_RSA_PRIVATE_KEY").replace("\\n", "\n")
+OAUTH2_PROVIDER = {**OAUTH2_PROVIDER, "OIDC_RSA_PRIVATE_KEY": OIDC_RSA_PRIVATE_KEY, "ALLOWED_REDIRECT_URI_SCHEMES": ["https"]}
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 # A sandbox (pay any bill, cross any border) must never be reachable by accident on the internet.
 SANDBOXES_ENABLED = env.bool("SANDBOXES_ENABLED", default=False)

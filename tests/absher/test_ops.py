@@ -11,6 +11,14 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
+def _rsa_pem() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+
+
 def test_production_settings_pass_check_deploy(tmp_path):
     env = dict(
         os.environ,
@@ -18,6 +26,7 @@ def test_production_settings_pass_check_deploy(tmp_path):
         SECRET_KEY="x7#Qv9!mZ2@pL5$wR8^tY1&uI4*oP0(aS3)dF6_gH9+jK2=lN5-bV8~cX1",
         SADAD_WEBHOOK_SECRET="prod-sadad-secret",
         BIOMETRIC_KEYS="cHJvZC1iaW9tZXRyaWMta2V5LWZvci10aGUtdGVzdHM=",
+        OIDC_RSA_PRIVATE_KEY=_rsa_pem(),
         ALLOWED_HOSTS="portal.example.sa",
         DATABASE_URL=f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
         REDIS_URL="",
