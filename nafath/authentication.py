@@ -48,7 +48,7 @@ class DeviceTokenAuthentication(BaseAuthentication):
         raw = _credential(request, self.keyword)
         if raw is None:
             return None
-        device = Device.objects.select_related("person").filter(token_digest=token_digest(raw), revoked_at__isnull=True).first()
+        device = Device.objects.select_related("person").filter(token_digest=token_digest(raw), status=Device.Status.ACTIVE).first()
         if device is None:
             raise AuthenticationFailed("invalid device token")
         return device.person, device

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,12 +16,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.api import client_ip
-from core.auth import person_login, person_logout
-from core.errors import ApplicationError
+from core.auth import person_login, person_logout, person_required
+from core.errors import ApplicationError, NotFound
+from core.i18n import localized
 from core.services import audit_log_write
 from nafath import selectors, services
-from nafath.forms import AppSignInForm, LoginForm
+from nafath.forms import ActivationCodeForm, ActivationFinishForm, ActivationStartForm, AppSignInForm, LoginForm
 from nafath.models import Device, NafathRequest
+from nafath.oidc_views import OIDC_AUTH_KEY, OIDC_PENDING_KEY
 from nafath.tokens import token_digest
 
 TXN_KEY, NONCE_KEY, NEXT_KEY = "nafath_txn", "nafath_nonce", "nafath_next"
@@ -57,7 +59,21 @@ def _try_sign_in(request, req: NafathRequest) -> str | None:
         return None
     nxt = _safe_next(request, request.session.get(NEXT_KEY))
     person_login(request, person)
+    if not request.session.session_key:
+        request.session.save()
+    services.nafath_request_session_bind(req=req, session_key=request.session.session_key)
+    if req.oidc_client_id:  # a relying party's sign-in: its authorization may go on (oidc_views)
+        request.session[OIDC_AUTH_KEY] = {"client_id": req.oidc_client_id, "person": person.pk, "at": time.time()}
+        services.oidc_auth_time_mark(person=person)
     return nxt
+
+
+def _oidc_pending(request, nxt: str | None) -> dict | None:
+    """The relying party whose authorization sent this browser here (oidc_views.AuthorizeView)."""
+    pending = request.session.get(OIDC_PENDING_KEY)
+    if pending and nxt and pending.get("next") == nxt:
+        return dict(pending, name=localized(pending.get("name_ar", ""), pending.get("name_en", "")))
+    return None
 
 
 def _steps(current: int):
@@ -68,7 +84,8 @@ def _steps(current: int):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def login(request):
-    if request.person is not None:
+    pending = _oidc_pending(request, request.POST.get("next") if request.method == "POST" else request.GET.get("next"))
+    if request.person is not None and pending is None:
         return redirect(_safe_next(request, request.GET.get("next")))
     if request.method == "POST":
         form = LoginForm(request.POST)
@@ -80,6 +97,10 @@ def login(request):
                     ip=client_ip(request),
                     channel=NafathRequest.Channel.WEB,
                     web_nonce=nonce,
+                    service=pending["name_en"] if pending else "",
+                    service_ar=pending["name_ar"] if pending else "",
+                    oidc_client_id=pending["client_id"] if pending else "",
+                    user_agent=request.META.get("HTTP_USER_AGENT", ""),
                 )
             except ApplicationError as exc:
                 form.add_error(None if exc.code != "INVALID_ID_NUMBER" else "id_number", exc.message)
@@ -88,10 +109,17 @@ def login(request):
                 request.session[NONCE_KEY] = nonce
                 request.session[NEXT_KEY] = _safe_next(request, request.POST.get("next"))
                 return redirect("nafath:login")
-        return render(request, "nafath/login.html", {"form": form, "steps": _steps(0), "next": request.POST.get("next", "")})
+        return render(
+            request, "nafath/login.html", {"form": form, "steps": _steps(0), "next": request.POST.get("next", ""), "pending": pending}
+        )
     req = _login_request(request)
-    if req is None:
-        return render(request, "nafath/login.html", {"form": LoginForm(), "steps": _steps(0), "next": request.GET.get("next", "")})
+    if req is None or (pending is not None and req.oidc_client_id != pending["client_id"]):
+        initial = {"id_number": request.person.id_number} if request.person is not None else {}
+        return render(
+            request,
+            "nafath/login.html",
+            {"form": LoginForm(initial=initial), "steps": _steps(0), "next": request.GET.get("next", ""), "pending": pending},
+        )
     return render(
         request,
         "nafath/login.html",
@@ -160,7 +188,7 @@ def _app_device(request) -> Device | None:
     if not device_id:
         return None
     now = int(time.time())
-    device = Device.objects.select_related("person").filter(pk=device_id, revoked_at__isnull=True).first()
+    device = Device.objects.select_related("person").filter(pk=device_id, status=Device.Status.ACTIVE).first()
     if device is None or now - seen > settings.SESSION_IDLE_TIMEOUT:
         request.session.pop(APP_DEVICE_KEY, None)
         request.session.pop(APP_SEEN_KEY, None)
@@ -245,3 +273,131 @@ def app_signout(request):
     if device_id:
         audit_log_write(action="nafath.app_signed_out", ip=client_ip(request), device=device_id)
     return redirect("nafath:app")
+
+
+# --- device activation, my devices, my activity -------------------------------------------------
+ACTIVATION_KEY = "nafath_activation"
+
+
+def _activation_steps(current: int):
+    labels = [_("ID number"), _("Code by SMS"), _("PIN and selfie"), _("Done")]
+    return [(label, "done" if i < current else "current" if i == current else "") for i, label in enumerate(labels)]
+
+
+def _field_errors(form, exc: ApplicationError, fallback: str | None = None) -> None:
+    fields = (exc.details or {}).get("fields") or {}
+    placed = False
+    for name, msgs in fields.items():
+        if name in form.fields:
+            for m in msgs:
+                form.add_error(name, m)
+            placed = True
+    if not placed:
+        form.add_error(fallback, exc.message)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def activate(request):
+    """Step 1: the ID number (prefilled when signed in) → a code by SMS to the mobile on file."""
+    initial = {"id_number": request.person.id_number} if request.person is not None else {}
+    form = ActivationStartForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            activation = services.device_activation_start(id_number=form.cleaned_data["id_number"], ip=client_ip(request))
+        except ApplicationError as exc:
+            _field_errors(form, exc)
+        else:
+            request.session[ACTIVATION_KEY] = str(activation.activation_id)
+            return redirect("nafath:activate_code")
+    return render(request, "nafath/activate.html", {"step": "start", "form": form, "steps": _activation_steps(0)})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def activate_code(request):
+    activation_id = request.session.get(ACTIVATION_KEY)
+    if not activation_id:
+        return redirect("nafath:activate")
+    form = ActivationCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.device_activation_verify(activation_id=activation_id, code=form.cleaned_data["code"], ip=client_ip(request))
+        except ApplicationError as exc:
+            if exc.code in ("TOO_MANY_ATTEMPTS", "ACTIVATION_CODE_EXPIRED"):
+                request.session.pop(ACTIVATION_KEY, None)
+                messages.error(request, exc.message)
+                return redirect("nafath:activate")
+            _field_errors(form, exc)
+        else:
+            return redirect("nafath:activate_finish")
+    return render(request, "nafath/activate.html", {"step": "code", "form": form, "steps": _activation_steps(1)})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def activate_finish(request):
+    activation_id = request.session.get(ACTIVATION_KEY)
+    if not activation_id:
+        return redirect("nafath:activate")
+    form = ActivationFinishForm(request.POST or None, request.FILES or None)
+    ctx = {"step": "finish", "form": form, "steps": _activation_steps(2), "pin_length": settings.NAFATH_PIN_LENGTH}
+    if request.method == "POST" and form.is_valid():
+        try:
+            device, token = services.device_activation_complete(
+                activation_id=activation_id,
+                pin=form.cleaned_data["pin"],
+                selfie=form.cleaned_data["selfie"].read(),
+                label=form.cleaned_data.get("label") or "Nafath app",
+                ip=client_ip(request),
+            )
+        except ApplicationError as exc:
+            if exc.code == "TOO_MANY_ATTEMPTS":
+                request.session.pop(ACTIVATION_KEY, None)
+                messages.error(request, exc.message)
+                return redirect("nafath:activate")
+            _field_errors(form, exc)
+        else:
+            request.session.pop(ACTIVATION_KEY, None)
+            return render(
+                request, "nafath/activate.html", {"step": "done", "device": device, "token": token, "steps": _activation_steps(3)}
+            )
+    return render(request, "nafath/activate.html", ctx)
+
+
+@person_required
+@never_cache
+@require_GET
+def devices(request):
+    return render(request, "nafath/devices.html", {"devices": selectors.device_list_for_person(person=request.person)})
+
+
+@person_required
+@require_POST
+def device_revoke(request, device_id: int):
+    try:
+        services.device_revoke(person=request.person, device_id=device_id, reason="by_person", ip=client_ip(request))
+    except NotFound:
+        raise Http404 from None
+    messages.success(request, _("The device was revoked. It can no longer confirm sign-ins."))
+    return redirect("nafath:devices")
+
+
+@person_required
+@never_cache
+@require_GET
+def activity(request):
+    return render(request, "nafath/activity.html", {"entries": selectors.activity_list_for_person(person=request.person)})
+
+
+@person_required
+@require_POST
+def activity_not_me(request, entry_id: int):
+    try:
+        services.activity_disown(
+            person=request.person, entry_id=entry_id, ip=client_ip(request), current_session_key=request.session.session_key or ""
+        )
+    except NotFound:
+        raise Http404 from None
+    messages.success(request, _("Thank you. We ended what this entry opened and told the officers."))
+    return redirect("nafath:activity")

@@ -304,8 +304,7 @@ def test_a_citizen_bearer_token_is_not_a_device_token(person, api_client_for):
 def test_a_revoked_device_is_refused(person, device_client):
     start(person)
     dev, device = device_client(person)
-    device.revoked_at = timezone.now()
-    device.save(update_fields=["revoked_at"])
+    services.device_revoke(person=person, device_id=device.pk)
     assert dev.get(APP).status_code == 401
 
 

@@ -357,8 +357,7 @@ def test_app_session_ends_when_the_device_is_revoked(person, with_device):
     device = with_device(person)
     c = browser()
     app_sign_in(c, person)
-    device.revoked_at = timezone.now()
-    device.save(update_fields=["revoked_at"])
+    services.device_revoke(person=person, device_id=device.pk)
     assert 'data-testid="app-signin"' in c.get("/nafath-app/").content.decode()
 
 

@@ -2,22 +2,22 @@
 the Nafath app's PIN sign-in, and the rate limits in front of them."""
 
 import datetime as dt
-import hashlib
 import secrets
-import time
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, ngettext
+from django.utils.translation import gettext_noop
 
 from core.errors import ApplicationError, NotFound
 from core.idnumbers import normalize_id_number
 from core.services import audit_log_write
 from nafath.models import AccessToken, Device, NafathRequest
+from nafath.services.devices import device_pin_check, locked_error
+from nafath.services.limits import check_start_limits, incr, rate_limited, release
 from nafath.tokens import new_token, token_digest
 from registry.models import Person
 
@@ -28,15 +28,7 @@ SERVICE_PORTAL_SIGN_IN = gettext_noop("Sign in to the Absher-style portal")
 _DUMMY_PIN_HASH = None
 
 
-# --- devices and access tokens (signatures used by other apps: keep them) ------------------
-def device_register(*, person: Person, pin: str, token: str | None = None, label: str = "Nafath app") -> tuple[Device, str]:
-    """Register a Nafath app for a person; returns the device and its token (shown once)."""
-    token = token or new_token()
-    device = Device.objects.create(person=person, label=label, token_digest=token_digest(token), pin_hash=make_password(pin))
-    audit_log_write(action="nafath.device_registered", person=person, obj=device)
-    return device, token
-
-
+# --- access tokens (signatures used by other apps: keep them) --------------------------------
 def access_token_issue(*, person: Person) -> tuple[AccessToken, str]:
     raw = new_token()
     token = AccessToken.objects.create(
@@ -51,56 +43,6 @@ def access_token_issue(*, person: Person) -> tuple[AccessToken, str]:
 def access_token_revoke(*, token: AccessToken) -> None:
     AccessToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     audit_log_write(action="auth.logout", person=token.person, obj=token)
-
-
-# --- rate limits ---------------------------------------------------------------------------
-def _incr(cache_key: str, *, timeout: int) -> int:
-    """Atomic counter (INCR in Redis, locmem otherwise) that starts at 1 and lives `timeout` s."""
-    cache.add(cache_key, 0, timeout=timeout)
-    try:
-        return cache.incr(cache_key)
-    except ValueError:  # evicted between add and incr
-        cache.set(cache_key, 1, timeout=timeout)
-        return 1
-
-
-def _hit(kind: str, key: str, limit: int) -> int | None:
-    """Count one attempt in the current fixed window (atomic INCR in Redis, locmem otherwise).
-    Returns the seconds until the window ends when the limit is exceeded, else None."""
-    window = settings.NAFATH_RATE_LIMIT_WINDOW_SECONDS
-    now = time.time()
-    bucket = int(now // window)
-    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
-    cache_key = f"nafath:rl:{kind}:{digest}:{bucket}"
-    count = _incr(cache_key, timeout=window + 5)
-    if count > limit:
-        return max(1, int(window - (now % window)) + 1)
-    return None
-
-
-def _rate_limited(*, retry_after: int, ip: str, id_number: str, what: str) -> ApplicationError:
-    audit_log_write(action="auth.failed", ip=ip, reason="rate_limited", what=what, id_number=id_number)
-    minutes = max(1, (retry_after + 59) // 60)
-    return ApplicationError(
-        "RATE_LIMITED",
-        ngettext("Too many attempts. Try again in %(minutes)d minute.", "Too many attempts. Try again in %(minutes)d minutes.", minutes)
-        % {"minutes": minutes},
-        {"retry_after": retry_after},
-        status=429,
-    )
-
-
-def _check_start_limits(*, id_number: str, ip: str) -> None:
-    retry = [
-        r
-        for r in (
-            _hit("ip", ip, settings.NAFATH_RATE_LIMIT_PER_IP),
-            _hit("id", id_number, settings.NAFATH_RATE_LIMIT_PER_ID),
-        )
-        if r
-    ]
-    if retry:
-        raise _rate_limited(retry_after=max(retry), ip=ip, id_number=id_number, what="start")
 
 
 # --- sign-in requests ----------------------------------------------------------------------
@@ -138,19 +80,27 @@ def nafath_request_expire_overdue(*, id_number: str | None = None) -> int:
 
 
 def nafath_request_start(
-    *, id_number: str, ip: str, channel: str = NafathRequest.Channel.API, service: str = "", web_nonce: str = ""
+    *,
+    id_number: str,
+    ip: str,
+    channel: str = NafathRequest.Channel.API,
+    service: str = "",
+    web_nonce: str = "",
+    service_ar: str = "",
+    oidc_client_id: str = "",
+    user_agent: str = "",
 ) -> NafathRequest:
     """Start a sign-in request. The same answer whether or not the ID number is registered."""
     normalized = normalize_id_number(id_number)
     if normalized is None:
-        _check_start_limits(id_number=str(id_number)[:20], ip=ip)
+        check_start_limits(id_number=str(id_number)[:20], ip=ip)
         audit_log_write(action="auth.failed", ip=ip, reason="invalid_id_number", channel=channel)
         raise ApplicationError(
             "INVALID_ID_NUMBER",
             _("Enter a valid ID number: 10 digits starting with 1 or 2."),
             {"fields": {"id_number": [_("Enter a valid ID number: 10 digits starting with 1 or 2.")]}},
         )
-    _check_start_limits(id_number=normalized, ip=ip)
+    check_start_limits(id_number=normalized, ip=ip)
     nafath_request_expire_overdue(id_number=normalized)
     person = Person.objects.filter(id_number=normalized).first()
     number = secrets.randbelow(90) + 10
@@ -166,9 +116,19 @@ def nafath_request_start(
                 client_ip=ip,
                 expires_at=timezone.now() + dt.timedelta(seconds=settings.NAFATH_REQUEST_LIFETIME_SECONDS),
                 web_nonce_digest=token_digest(web_nonce) if web_nonce else "",
+                service_ar=service_ar[:200],
+                oidc_client_id=oidc_client_id[:100],
+                user_agent=user_agent[:300],
             )
             audit_log_write(
-                action="nafath.started", person=person, obj=req, to_status=Status.WAITING, ip=ip, channel=channel, id_number=normalized
+                action="nafath.started",
+                person=person,
+                obj=req,
+                to_status=Status.WAITING,
+                ip=ip,
+                channel=channel,
+                id_number=normalized,
+                relying_party=oidc_client_id,
             )
     except IntegrityError:
         raise ApplicationError(
@@ -199,7 +159,8 @@ def nafath_request_token_claim(*, req: NafathRequest, ip: str = "") -> tuple[Acc
         if won != 1:
             return None
         token, raw = access_token_issue(person=req.person)
-        audit_log_write(action="auth.signed_in", person=req.person, obj=req, ip=ip, channel="api")
+        AccessToken.objects.filter(pk=token.pk).update(nafath_request=req)
+        audit_log_write(action="auth.signed_in", person=req.person, obj=req, ip=ip, channel="api", browser=req.user_agent)
     return token, raw
 
 
@@ -219,8 +180,23 @@ def nafath_request_web_claim(*, req: NafathRequest, web_nonce: str, ip: str = ""
         )
         if won != 1:
             return None
-        audit_log_write(action="auth.signed_in", person=req.person, obj=req, ip=ip, channel="web")
+        audit_log_write(
+            action="auth.signed_in",
+            person=req.person,
+            obj=req,
+            ip=ip,
+            channel="web",
+            browser=req.user_agent,
+            relying_party=req.oidc_client_id,
+            service=req.service,
+            service_ar=req.service_ar,
+        )
     return req.person
+
+
+def nafath_request_session_bind(*, req: NafathRequest, session_key: str) -> None:
+    """Remember the browser session a web request signed in (to end it on "this was not me")."""
+    NafathRequest.objects.filter(pk=req.pk).update(web_session_key=session_key or "")
 
 
 def nafath_request_cancel(*, req: NafathRequest, web_nonce: str, ip: str = "") -> bool:
@@ -299,37 +275,49 @@ def nafath_request_answer(
 
 # --- the Nafath app's own sign-in (ID number + device PIN) --------------------------------
 def nafath_app_sign_in(*, id_number: str, pin: str, ip: str) -> Device:
-    """Find the person's active device whose PIN matches. Failed PINs are rate limited per ID
-    number and per client address; an unknown ID number fails exactly like a wrong PIN."""
+    """Find the person's ACTIVE device whose PIN matches.
+
+    Two guards, both counted atomically BEFORE the PIN is compared, so concurrent wrong PINs
+    cannot overshoot (the old check-then-increment let every concurrent try through):
+    - per ID number and per client address, NAFATH_PIN_MAX_FAILURES failures in the rate-limit
+      window: a try takes a slot with INCR and is refused when the slot is past the limit; a
+      right PIN gives its slot back;
+    - per device, NAFATH_DEVICE_LOCK_AFTER_FAILURES wrong PINs in a row lock it for
+      NAFATH_DEVICE_LOCK_SECONDS (devices.device_pin_check: one conditional UPDATE).
+    An unknown ID number costs a dummy hash check and fails exactly like a wrong PIN."""
     global _DUMMY_PIN_HASH
     normalized = normalize_id_number(id_number) or ""
     window = settings.NAFATH_RATE_LIMIT_WINDOW_SECONDS
     keys = [f"nafath:pinfail:ip:{ip}", f"nafath:pinfail:id:{normalized or id_number}"]
-    fails = cache.get_many(keys)
-    if any(int(v) >= settings.NAFATH_PIN_MAX_FAILURES for v in fails.values()):
-        raise _rate_limited(retry_after=window, ip=ip, id_number=normalized, what="pin")
-    devices = list(Device.objects.select_related("person").filter(person__id_number=normalized, revoked_at__isnull=True))
+    active = Device.objects.filter(person__id_number=normalized, status=Device.Status.ACTIVE)
+    if normalized and active.exists() and not active.filter(Q(locked_until__isnull=True) | Q(locked_until__lte=timezone.now())).exists():
+        raise locked_error(active.order_by("-locked_until").first())
+    slots = [incr(k, timeout=window) for k in keys]
+    if any(s > settings.NAFATH_PIN_MAX_FAILURES for s in slots):
+        raise rate_limited(retry_after=window, ip=ip, id_number=normalized, what="pin")
+    devices = list(
+        Device.objects.select_related("person").filter(person__id_number=normalized, status=Device.Status.ACTIVE).order_by("-id")
+    )
     match = None
+    locked = None
     for d in devices:
-        if check_password(pin or "", d.pin_hash):
-            match = d
-            break
+        try:
+            if device_pin_check(device=d, pin=pin, ip=ip):
+                match = d
+                break
+        except ApplicationError as exc:
+            locked = exc
+    if match is not None:
+        for k in keys:
+            release(k)
+        Device.objects.filter(pk=match.pk).update(last_seen_at=timezone.now())
+        audit_log_write(action="nafath.app_signed_in", person=match.person, obj=match, ip=ip)
+        return match
+    if locked is not None:
+        raise locked
     if not devices:
         if _DUMMY_PIN_HASH is None:
             _DUMMY_PIN_HASH = make_password(secrets.token_hex(8))
         check_password(pin or "", _DUMMY_PIN_HASH)
-    if match is None:
-        for k in keys:
-            _incr(k, timeout=window)
-        audit_log_write(
-            action="auth.failed",
-            person=devices[0].person if devices else None,
-            ip=ip,
-            reason="wrong_pin",
-            what="nafath_app",
-            id_number=normalized,
-        )
-        raise ApplicationError("INVALID_CREDENTIALS", _("The ID number or the PIN is not correct."), status=401)
-    Device.objects.filter(pk=match.pk).update(last_seen_at=timezone.now())
-    audit_log_write(action="nafath.app_signed_in", person=match.person, obj=match, ip=ip)
-    return match
+        audit_log_write(action="auth.failed", ip=ip, reason="wrong_pin", what="nafath_app", id_number=normalized)
+    raise ApplicationError("INVALID_CREDENTIALS", _("The ID number or the PIN is not correct."), status=401)
