@@ -221,7 +221,7 @@ def test_revoking_a_device_refuses_its_token_at_once(person, web_client_for):
 
 
 def test_an_outsider_cannot_revoke_or_see_my_device(person, outsider, web_client_for):
-    device, token = services.device_register(person=person, pin="1234", label="Mine")
+    device, _token = services.device_register(person=person, pin="1234", label="Mine")
     c = web_client_for(outsider)
     assert c.post(f"/nafath/devices/{device.pk}/revoke/").status_code == 404
     device.refresh_from_db()
@@ -280,7 +280,7 @@ def test_concurrent_wrong_pins_cannot_overshoot_the_rate_limit(person, race, set
 
 # --- my activity ------------------------------------------------------------------------------------
 def test_this_was_not_me_revokes_the_device_and_tells_officers(person, outsider, web_client_for):
-    device, token = services.device_register(person=person, pin="1234")
+    device, _token = services.device_register(person=person, pin="1234")
     entry = AuditLog.objects.get(action="nafath.device_registered", person=person)
     page = web_client_for(person).get("/nafath/activity/")
     assert f'data-testid="activity-{entry.pk}"'.encode() in page.content
