@@ -22,6 +22,7 @@ from core.errors import ApplicationError, NotFound
 from visas import selectors, services
 from visas.flow import VISA
 from visas.forms import BorderForm, ConfirmForm, ExtendForm
+from visas.models import VisaApplication
 from visas.pdf import visa_pdf_bytes
 from visas.qr import visa_qr_svg
 from visas.services.eligibility import assess, check_from_json, open_visa
@@ -89,6 +90,11 @@ def apply(request):
     except ApplicationError as e:
         messages.error(request, e.message)
         return redirect("visas:index")
+    if request.method == "POST":
+        # The same form again (a double click, a second tab): show the application it made.
+        done = VisaApplication.objects.filter(idempotency_key=request.POST.get("token") or None, applicant=request.person).first()
+        if done is not None:
+            return redirect("visas:application", pk=done.pk)
     assessments = [assess(person=t, visa_type=ty, months=m) for t, ty, m in wanted]
     form = ConfirmForm(request.POST or None, initial={"token": uuid.uuid4().hex})
     all_eligible = all(a.eligible for a in assessments)

@@ -304,7 +304,7 @@ def test_admin_search_history_and_waiver(fam, submit, admin_client, outsider):
 
 
 def test_a_non_staff_user_cannot_waive(fam, submit, client, django_user_model):
-    head, wife = fam
+    _head, wife = fam
     visa = pay(submit([(wife, "SINGLE", 2)])).visas.get()
     _age(visa)
     visa_lapse_sweep()
