@@ -10,7 +10,7 @@ from core.api import IsPerson, client_ip
 from core.errors import ApplicationError
 from nafath import selectors, services
 from nafath.authentication import DeviceTokenAuthentication
-from nafath.models import AccessToken, NafathRequest
+from nafath.models import AccessToken, Device, NafathRequest
 
 STATUSES = [s.value for s in NafathRequest.Status]
 
@@ -160,3 +160,160 @@ class AppRequestAnswerApi(_DeviceApi):
             ip=client_ip(request),
         )
         return Response(self.OutputSerializer({"status": req.status}).data)
+
+
+# --- device activation, my devices, my activity ---------------------------------------------------
+class DeviceOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    label = serializers.CharField()
+    status = serializers.ChoiceField(choices=[s.value for s in Device.Status])
+    created_at = serializers.DateTimeField()
+    activated_at = serializers.DateTimeField(allow_null=True)
+    last_used_at = serializers.DateTimeField(source="last_seen_at", allow_null=True)
+    revoked_at = serializers.DateTimeField(allow_null=True)
+    locked_until = serializers.DateTimeField(allow_null=True)
+
+
+class ActivationStartApi(APIView):
+    authentication_classes = []
+    permission_classes = []
+
+    class InputSerializer(serializers.Serializer):
+        id_number = serializers.CharField(max_length=20)
+
+    class OutputSerializer(serializers.Serializer):
+        activation_id = serializers.UUIDField()
+        status = serializers.CharField()
+        expires_at = serializers.DateTimeField()
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: OutputSerializer, 400: ErrorSerializer, 429: ErrorSerializer},
+        summary="Activate a Nafath app: send a one-time code by SMS to the mobile on file",
+        tags=["nafath-app"],
+    )
+    def post(self, request):
+        s = self.InputSerializer(data=request.data)
+        if not s.is_valid():
+            raise ApplicationError("VALIDATION_ERROR", _("Check the fields."), {"fields": s.errors})
+        a = services.device_activation_start(id_number=s.validated_data["id_number"], ip=client_ip(request))
+        return Response(self.OutputSerializer(a).data, status=status.HTTP_201_CREATED)
+
+
+class ActivationCodeApi(APIView):
+    authentication_classes = []
+    permission_classes = []
+
+    class InputSerializer(serializers.Serializer):
+        code = serializers.CharField(max_length=12)
+
+    class OutputSerializer(serializers.Serializer):
+        activation_id = serializers.UUIDField()
+        status = serializers.CharField()
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: OutputSerializer, 400: ErrorSerializer, 404: ErrorSerializer, 410: ErrorSerializer, 429: ErrorSerializer},
+        summary="Check the SMS code (INVALID_CODE with tries_left, ACTIVATION_CODE_EXPIRED, TOO_MANY_ATTEMPTS)",
+        tags=["nafath-app"],
+    )
+    def post(self, request, activation_id):
+        s = self.InputSerializer(data=request.data)
+        if not s.is_valid():
+            raise ApplicationError("VALIDATION_ERROR", _("Check the fields."), {"fields": s.errors})
+        a = services.device_activation_verify(activation_id=activation_id, code=s.validated_data["code"], ip=client_ip(request))
+        return Response(self.OutputSerializer(a).data)
+
+
+class ActivationCompleteApi(APIView):
+    authentication_classes = []
+    permission_classes = []
+
+    class InputSerializer(serializers.Serializer):
+        pin = serializers.CharField(max_length=12)
+        selfie = serializers.FileField()
+        label = serializers.CharField(max_length=100, required=False)
+
+    class OutputSerializer(serializers.Serializer):
+        device = DeviceOutputSerializer()
+        device_token = serializers.CharField(help_text="shown once")
+
+    @extend_schema(
+        request={"multipart/form-data": InputSerializer},
+        responses={201: OutputSerializer, 400: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer, 429: ErrorSerializer},
+        summary="Choose the PIN and send a selfie: ACTIVE on a face match, PENDING for an officer otherwise",
+        tags=["nafath-app"],
+    )
+    def post(self, request, activation_id):
+        s = self.InputSerializer(data=request.data)
+        if not s.is_valid():
+            raise ApplicationError("VALIDATION_ERROR", _("Check the fields."), {"fields": s.errors})
+        device, token = services.device_activation_complete(
+            activation_id=activation_id,
+            pin=s.validated_data["pin"],
+            selfie=s.validated_data["selfie"].read(),
+            label=s.validated_data.get("label", "Nafath app"),
+            ip=client_ip(request),
+        )
+        return Response(self.OutputSerializer({"device": device, "device_token": token}).data, status=status.HTTP_201_CREATED)
+
+
+class DeviceListApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        devices = DeviceOutputSerializer(many=True)
+
+    @extend_schema(responses={200: OutputSerializer, 401: ErrorSerializer}, summary="My Nafath devices", tags=["nafath"])
+    def get(self, request):
+        return Response(self.OutputSerializer({"devices": selectors.device_list_for_person(person=request.user)}).data)
+
+
+class DeviceRevokeApi(APIView):
+    @extend_schema(
+        request=None,
+        responses={200: DeviceOutputSerializer, 401: ErrorSerializer, 404: ErrorSerializer},
+        summary="Revoke one of my devices (its token is refused at once)",
+        tags=["nafath"],
+    )
+    def post(self, request, device_id):
+        device = services.device_revoke(person=request.user, device_id=device_id, reason="by_person", ip=client_ip(request))
+        return Response(DeviceOutputSerializer(device).data)
+
+
+class ActivityEntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    action = serializers.CharField()
+    label = serializers.CharField()
+    ip = serializers.CharField()
+    relying_party = serializers.CharField()
+    by_officer = serializers.SerializerMethodField()
+    disowned = serializers.BooleanField()
+    can_disown = serializers.BooleanField()
+
+    def get_by_officer(self, obj) -> bool:
+        return obj.officer_id is not None
+
+
+class ActivityListApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        activity = ActivityEntrySerializer(many=True)
+
+    @extend_schema(responses={200: OutputSerializer, 401: ErrorSerializer}, summary="My activity (from the audit log)", tags=["nafath"])
+    def get(self, request):
+        return Response(self.OutputSerializer({"activity": selectors.activity_list_for_person(person=request.user)}).data)
+
+
+class ActivityDisownApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        report_id = serializers.IntegerField(source="pk")
+        at = serializers.DateTimeField()
+
+    @extend_schema(
+        request=None,
+        responses={200: OutputSerializer, 401: ErrorSerializer, 404: ErrorSerializer},
+        summary="This was not me: end the session or device of an activity entry and tell officers",
+        tags=["nafath"],
+    )
+    def post(self, request, entry_id):
+        report = services.activity_disown(person=request.user, entry_id=entry_id, ip=client_ip(request))
+        return Response(self.OutputSerializer(report).data)
