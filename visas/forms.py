@@ -19,7 +19,7 @@ class ExtendForm(forms.Form):
 class BorderForm(forms.Form):
     person = forms.TypedChoiceField(label=_("Traveller"), coerce=int)
     direction = forms.ChoiceField(label=_("Crossing"), choices=BorderCrossing.Direction.choices, widget=forms.RadioSelect)
-    port = forms.CharField(label=_("Border post"), max_length=100, required=False, initial="King Fahd International Airport")
+    port = forms.CharField(label=_("Border post"), max_length=100, required=False, initial=_("King Khalid International Airport, Riyadh"))
 
     def __init__(self, *args, travellers=(), **kwargs):
         super().__init__(*args, **kwargs)
