@@ -44,7 +44,8 @@ def person_photo_enroll(*, person, data: bytes) -> None:
             status=400,
         )
     encoding = encoding_serialize(engine.encode(rgb, boxes[0]))
-    name = private_storage.save(f"photos/on-file/{uuid.uuid4().hex}.jpg", ContentFile(image.jpeg))
+    # Biometric data at rest: the photo file is encrypted like the encoding (BIOMETRIC_KEYS).
+    name = private_storage.save(f"photos/on-file/{uuid.uuid4().hex}.jpg.enc", ContentFile(encrypt_bytes(image.jpeg)))
     try:
         with transaction.atomic():
             p = Person.objects.select_for_update().get(pk=person.pk)
@@ -66,6 +67,18 @@ def person_photo_enroll(*, person, data: bytes) -> None:
 
 def _audit(person, name, sha256, model):
     audit_log_write(action="person.photo_enrolled", person=person, obj=person, photo=name, sha256=sha256, model=model)
+
+
+def person_photo_bytes(*, person) -> bytes | None:
+    """The JPEG of the person's photo on file, decrypted; None when there is none. A file written
+    before photos were encrypted is read as it is (`reencrypt_biometrics` encrypts it)."""
+    if not person.photo:
+        return None
+    with private_storage.open(person.photo, "rb") as f:
+        raw = f.read()
+    if raw[:3] == b"\xff\xd8\xff":  # a plain JPEG from before encryption
+        return raw
+    return decrypt_bytes(raw)
 
 
 def person_on_file_encoding(*, person) -> bytes | None:

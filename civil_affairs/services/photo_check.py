@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from biometrics.check import photo_check_run
 from biometrics.check import reason_message as engine_reason_message
-from biometrics.enrol import person_on_file_encoding
+from biometrics.enrol import person_on_file_encoding, person_photo_bytes
 from biometrics.upload import image_sanitize
 from civil_affairs import selectors
 from civil_affairs.flow import ID_RENEWAL
@@ -258,15 +258,7 @@ def renewal_photo_read(*, renewal: IdRenewal, which: str = "new", person: Person
     """The renewal's photo, or the person's photo on file; each read is audited. The caller has
     already checked the reader may see it (the owner via the selector, or a staff officer)."""
     if which == "on_file":
-        data = None
-        owner = renewal.person
-        if owner.photo:
-            with private_storage.open(owner.photo, "rb") as f:
-                raw = f.read()
-            try:
-                data = decrypt_bytes(raw)
-            except Exception:  # noqa: BLE001 - the photo engineer may store it unencrypted
-                data = raw
+        data = person_photo_bytes(person=renewal.person)
     else:
         data = renewal_photo_bytes(renewal=renewal)
     audit_log_write(

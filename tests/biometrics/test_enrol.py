@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from PIL import Image
 
 from biometrics.check import encoding_deserialize, photo_check_run
-from biometrics.enrol import person_on_file_encoding, person_photo_enroll
+from biometrics.enrol import person_on_file_encoding, person_photo_bytes, person_photo_enroll
 from biometrics.upload import image_sanitize
 from core.errors import ApplicationError
 from core.models import AuditLog
@@ -25,12 +25,13 @@ def test_enrol_stores_the_clean_photo_privately_and_the_encoding_encrypted(perso
     person_photo_enroll(person=person, data=(faces_dir / "obama_1.jpg").read_bytes())
 
     p = Person.objects.get(pk=person.pk)
-    assert p.photo.startswith("photos/on-file/") and p.photo.endswith(".jpg")
+    assert p.photo.startswith("photos/on-file/") and p.photo.endswith(".jpg.enc")
     assert p.photo == person.photo and p.photo_enrolled_at is not None
     assert p.face_model.startswith("dlib-")
     with private_storage.open(p.photo) as f:
-        img = Image.open(io.BytesIO(f.read()))
-        assert img.format == "JPEG" and img.size == (910, 1137) and dict(img.getexif()) == {}
+        assert f.read(3) != b"\xff\xd8\xff"  # encrypted at rest, not a JPEG on disk
+    img = Image.open(io.BytesIO(person_photo_bytes(person=p)))
+    assert img.format == "JPEG" and img.size == (910, 1137) and dict(img.getexif()) == {}
     raw = bytes(p.face_encoding)
     plain = person_on_file_encoding(person=p)
     assert len(plain) == 1024 and plain not in raw  # encrypted at rest
