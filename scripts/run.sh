@@ -31,5 +31,6 @@ if [ -n "${REDIS_URL:-}" ]; then
 else
   echo "run: Redis not reachable on 127.0.0.1:6379 — tasks run in-process in the web server"
 fi
-echo "run: portal on http://127.0.0.1:8000/  (officers: http://127.0.0.1:8000/admin/, user officer)"
-$PY manage.py runserver 127.0.0.1:8000
+PORT=${PORT:-8000}
+echo "run: portal on http://127.0.0.1:${PORT}/  (officers: http://127.0.0.1:${PORT}/admin/, user officer)"
+$PY manage.py runserver "127.0.0.1:${PORT}"
