@@ -47,7 +47,7 @@ def relying_party(live_server, transactional_db, settings):
         RP_CLIENT_ID=app.client_id,
         RP_CLIENT_SECRET="sample-rp-secret-0123456789",
     )
-    log = open(Path(settings.ARTIFACTS_DIR) / f"relying-party-{port}.log", "w+")
+    log = open(Path(settings.ARTIFACTS_DIR) / f"relying-party-{port}.log", "w+")  # noqa: SIM115 - closed in the finally below
     proc = subprocess.Popen(
         [sys.executable, str(RP_DIR / "manage.py"), "runserver", f"127.0.0.1:{port}", "--noreload", "--nothreading"],
         cwd=RP_DIR,
