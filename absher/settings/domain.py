@@ -98,11 +98,27 @@ IQAMA_LATE_GRACE_DAYS = env.int("IQAMA_LATE_GRACE_DAYS", default=3)
 IQAMA_LATE_FINE_FIRST = _dec("IQAMA_LATE_FINE_FIRST", "500.00")
 IQAMA_LATE_FINE_SECOND = _dec("IQAMA_LATE_FINE_SECOND", "1000.00")
 IQAMA_LATE_BLOCK_AT = env.int("IQAMA_LATE_BLOCK_AT", default=3)  # the third late renewal is blocked
+# The passport's validity for an iqama renewal [U], apart from the exit/re-entry visa's VISA_PASSPORT_MIN_DAYS [P].
 PASSPORT_MIN_VALIDITY_DAYS = env.int("PASSPORT_MIN_VALIDITY_DAYS", default=90)
 BIOMETRICS_MIN_AGE = env.int("BIOMETRICS_MIN_AGE", default=6)
 IQAMA_RENEWAL_WINDOW_DAYS = env.int("IQAMA_RENEWAL_WINDOW_DAYS", default=90)  # [U] dashboard banner
 # A renewal still PROCESSING this long after the payment is re-queued by the sweeper.
 IQAMA_RENEWAL_STUCK_AFTER_SECONDS = env.int("IQAMA_RENEWAL_STUCK_AFTER_SECONDS", default=120)
+# Residency rules (issue 10; docs/passports.md "Thresholds and fee table": [P] published, [C] sources
+# conflict, [U] chosen here). The iqama fee by category, per year, prorated by N/12:
+# IQAMA_FEE_PER_YEAR is the worker row (domestic worker, 650 [P]).
+IQAMA_FEE_ADULT_PER_YEAR = _dec("IQAMA_FEE_ADULT_PER_YEAR", "500.00")  # [P] dependent or companion aged 18+
+IQAMA_FEE_SAUDI_WIFE_PER_YEAR = _dec("IQAMA_FEE_SAUDI_WIFE_PER_YEAR", "500.00")  # [P] foreign wife of a Saudi
+IQAMA_FEE_UNDER_18_PER_YEAR = _dec("IQAMA_FEE_UNDER_18_PER_YEAR", "500.00")  # [U] no source gives a figure
+IQAMA_ADULT_AGE = env.int("IQAMA_ADULT_AGE", default=18)  # [P] sons from this age need proof of study, daughters of single status
+DEPENDENT_AGE_LIMIT = env.int("DEPENDENT_AGE_LIMIT", default=25)  # [C] sons and daughters over it (one source: 21)
+IQAMA_HEAD_VIOLATIONS_BLOCK = env.bool("IQAMA_HEAD_VIOLATIONS_BLOCK", default=False)  # [U] sources name the dependent's own only
+# Health insurance valid "today" (the sources) or through "new_expiry" (the new iqama expiry).
+IQAMA_INSURANCE_VALID_THROUGH = env("IQAMA_INSURANCE_VALID_THROUGH", default="today")
+
+# --- working days (the ministry's calendar: weekends here, holidays in registry.Holiday) ----------
+# Python weekday numbers (Monday 0): Friday and Saturday; Sunday to Thursday are working days.
+WEEKEND_WEEKDAYS = _ints("WEEKEND_WEEKDAYS", ["4", "5"])
 
 # --- payments ------------------------------------------------------------------------------------
 SADAD_BILLER_CODE = env("SADAD_BILLER_CODE", default="090")
