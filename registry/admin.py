@@ -57,6 +57,21 @@ class RegistryAdmin(admin.ModelAdmin):
 
     form = VersionedForm
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """An officer opening a person's record is audited (the person sees it in My activity)."""
+        if request.method == "GET":
+            obj = self.get_object(request, object_id)
+            person = obj if isinstance(obj, Person) else getattr(obj, "person", None)
+            if obj is not None and person is not None:
+                audit_log_write(
+                    action=f"registry.{obj._meta.model_name}.viewed",
+                    person=person,
+                    officer=request.user,
+                    obj=obj,
+                    ip=request.META.get("REMOTE_ADDR", ""),
+                )
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def save_model(self, request, obj, form, change):
         with transaction.atomic():
             if change:
