@@ -338,3 +338,21 @@ def test_the_activation_pages_walk_through_in_a_browser(person, on_file, django_
         r = c.post("/nafath/activate/finish/", {"label": "Phone", "pin": PIN, "pin_again": PIN, "selfie": selfie})
     assert r.status_code == 200 and b'data-status="ACTIVE"' in r.content
     assert Device.objects.get(person=person).label == "Phone"
+
+
+def test_an_officer_opening_my_record_shows_in_my_activity(person, outsider, web_client_for):
+    from django.contrib.auth.models import User
+
+    officer = User.objects.create_superuser("off-view", "v@example.com", "pw-123-officer")
+    c = Client()
+    c.force_login(officer)
+    assert c.get(f"/admin/registry/person/{person.pk}/change/").status_code == 200
+    row = AuditLog.objects.get(action="registry.person.viewed", person=person)
+    assert row.officer == officer
+    page = web_client_for(person).get("/nafath/activity/").content.decode()
+    assert f'data-testid="activity-{row.pk}"' in page and "An officer opened or changed your records" in page
+    assert f'data-testid="activity-{row.pk}"' not in web_client_for(outsider).get("/nafath/activity/").content.decode()
+    # "this was not me" on an officer's entry is recorded for the officers to look into
+    assert web_client_for(person).post(f"/nafath/activity/{row.pk}/not-me/").status_code == 302
+    report = AuditLog.objects.get(action="nafath.activity_disowned", person=person)
+    assert report.data["officer_entry"] is True and report.object_id == str(row.pk)
