@@ -310,3 +310,24 @@ class Fine(VersionedRecord):
     @property
     def is_paid(self) -> bool:
         return self.paid_at is not None
+
+
+class Holiday(models.Model):
+    """A public holiday of the ministry's calendar: no working day (the ID card's issuance counts
+    working days: Sunday to Thursday, less these dates). Officers keep the table in admin."""
+
+    date = models.DateField(_("date"), unique=True)
+    name_ar = models.CharField(_("name (Arabic)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+
+    class Meta:
+        verbose_name = _("public holiday")
+        verbose_name_plural = _("public holidays")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date} {self.name_en}"
+
+    @property
+    def name(self):
+        return localized(self.name_ar, self.name_en)

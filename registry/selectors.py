@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from core import dates
-from registry.models import FamilyMember, Fine, Iqama, NationalIdCard, Person
+from registry.models import FamilyMember, Fine, Holiday, Iqama, NationalIdCard, Person
 
 
 @dataclass
@@ -47,3 +47,8 @@ def fines_unpaid(*, person_ids, kinds=None):
     if kinds:
         qs = qs.filter(kind__in=list(kinds))
     return qs.order_by("issued_on", "id")
+
+
+def holiday_dates(*, start: dt.date, end: dt.date) -> frozenset[dt.date]:
+    """The public holidays from `start` to `end` (both included), for core.dates' working-day count."""
+    return frozenset(Holiday.objects.filter(date__gte=start, date__lte=end).values_list("date", flat=True))
