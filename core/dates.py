@@ -2,6 +2,7 @@
 
 import calendar
 import datetime as dt
+from collections.abc import Collection, Iterable
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -56,3 +57,41 @@ def add_months(d: dt.date, months: int) -> dt.date:
 
 def age_on(birth: dt.date, on: dt.date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def is_working_day(d: dt.date, *, weekend: Iterable[int], holidays: Collection[dt.date] = ()) -> bool:
+    """Not a weekend day (Python weekday numbers, Monday 0) and not a holiday."""
+    return d.weekday() not in set(weekend) and d not in holidays
+
+
+def add_working_days(start: dt.date, days: int, *, weekend: Iterable[int], holidays: Collection[dt.date] = ()) -> dt.date:
+    """The date `days` working days after `start` (start itself not counted): weekends and the
+    given holidays are skipped. Pure: the caller passes the weekend and the holiday dates.
+    0 days is `start` itself when it is a working day, else the next working day."""
+    if days < 0:
+        raise ValueError("days must not be negative")
+    weekend = frozenset(weekend)
+    if len(weekend) >= 7:
+        raise ValueError("a week needs at least one working day")
+    d = start
+    if days == 0:
+        while not is_working_day(d, weekend=weekend, holidays=holidays):
+            d += dt.timedelta(days=1)
+        return d
+    left = days
+    while left:
+        d += dt.timedelta(days=1)
+        if is_working_day(d, weekend=weekend, holidays=holidays):
+            left -= 1
+    return d
+
+
+def working_days_between(start: dt.date, end: dt.date, *, weekend: Iterable[int], holidays: Collection[dt.date] = ()) -> int:
+    """Working days after `start` up to and including `end` (0 when end <= start)."""
+    weekend = frozenset(weekend)
+    n, d = 0, start
+    while d < end:
+        d += dt.timedelta(days=1)
+        if is_working_day(d, weekend=weekend, holidays=holidays):
+            n += 1
+    return n
