@@ -15,6 +15,7 @@ from civil_affairs.api import renewal_output
 from civil_affairs.flow import ID_RENEWAL, status_tone
 from civil_affairs.forms import DeliveryForm, PhotoUploadForm
 from civil_affairs.models import IdRenewal
+from civil_affairs.services.card_journey import renewal_card_expected_date
 from core.api import client_ip
 from core.auth import person_required
 from core.errors import ApplicationError, NotFound
@@ -114,6 +115,8 @@ def _detail_context(renewal, form):
         # automatic decision, the payment).
         "live": any(ID_RENEWAL.can(renewal, a) for a in ("photo_passed", "auto_approve", "pay")),
         "delivery_fee": settings.ID_DELIVERY_FEE,
+        "card_expected": renewal_card_expected_date(renewal),
+        "issuance_days": settings.ID_ISSUANCE_WORKING_DAYS,
     }
 
 

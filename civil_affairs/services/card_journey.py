@@ -10,8 +10,15 @@ from django.utils.translation import gettext as _
 
 from civil_affairs.flow import ID_RENEWAL, card_next_action
 from civil_affairs.models import IdRenewal
+from core import dates
 from core.errors import ApplicationError
 from core.transitions import invalid_state_error
+from registry.selectors import holiday_dates
+
+# Statuses in which the card is still to be issued, counted from today (not approved yet) or
+# from the approval (approved, printing).
+_BEFORE_APPROVAL = ("PHOTO_CHECK", "AWAITING_DELIVERY_CHOICE", "AWAITING_PAYMENT", "IN_PROCESS", "UNDER_REVIEW")
+_ISSUING = ("APPROVED", "PRINTING")
 
 
 def renewal_card_advance(*, renewal_id: int, officer=None, expected_status: str | None = None) -> IdRenewal:
@@ -41,3 +48,30 @@ def renewal_card_progress() -> int:
             except ApplicationError:
                 continue
     return moved
+
+
+def card_issue_date(*, start: dt.date, working_days: int | None = None) -> dt.date:
+    """`start` plus ID_ISSUANCE_WORKING_DAYS working days: Sunday to Thursday (WEEKEND_WEEKDAYS
+    are off) less the public holidays of registry.Holiday. Reads the holidays it needs (one query
+    per span; a long run of holidays widens the span)."""
+    n = settings.ID_ISSUANCE_WORKING_DAYS if working_days is None else working_days
+    weekend = settings.WEEKEND_WEEKDAYS
+    span = dt.timedelta(days=n * 2 + 14)
+    while True:
+        end = start + span
+        found = dates.add_working_days(start, n, weekend=weekend, holidays=holiday_dates(start=start, end=end))
+        if found <= end:
+            return found
+        span *= 2
+
+
+def renewal_card_expected_date(renewal: IdRenewal) -> dt.date | None:
+    """When the new card should be issued: ID_ISSUANCE_WORKING_DAYS working days after the
+    approval, or after today while the request waits for its approval. None once the card has
+    been issued or the request has ended without one."""
+    if renewal.status in _ISSUING:
+        decided = renewal.decided_at or renewal.status_changed_at
+        return card_issue_date(start=timezone.localtime(decided).date())
+    if renewal.status in _BEFORE_APPROVAL:
+        return card_issue_date(start=dates.today())
+    return None
