@@ -10,9 +10,10 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.db import transaction
+from oauth2_provider.models import get_application_model
 
 from core import dates
-from nafath.models import Device
+from nafath.models import Device, RelyingParty
 from nafath.tokens import token_digest
 from registry.models import (
     FamilyMember,
@@ -97,7 +98,16 @@ def seed() -> dict:
         token = demo_device_token(persona)
         Device.objects.update_or_create(
             token_digest=token_digest(token),
-            defaults=dict(person=p, label="Demo Nafath app", pin_hash=make_password(demo_pin()), revoked_at=None),
+            defaults=dict(
+                person=p,
+                label="Demo Nafath app",
+                pin_hash=make_password(demo_pin()),
+                revoked_at=None,
+                status=Device.Status.ACTIVE,
+                activated_at=dt.datetime.now(dt.UTC),
+                pin_failures=0,
+                locked_until=None,
+            ),
         )
         out["people"][persona] = {"id_number": idn, "device_token": token, "nafath_pin": demo_pin()}
 
@@ -199,4 +209,35 @@ def seed() -> dict:
     if created:
         officer.set_password(getattr(settings, "DEMO_OFFICER_PASSWORD", "officer-demo-pass"))
         officer.save()
+    out["relying_party"] = demo_relying_party()
     return out
+
+
+DEMO_RP_CLIENT_ID = "sample-relying-party"
+DEMO_RP_BASE = "http://127.0.0.1:8001"
+
+
+def demo_relying_party() -> dict:
+    """The sample relying party of examples/relying_party, registered once for 127.0.0.1:8001.
+    Its secret is derived from SECRET_KEY (stored hashed, printed by `seed_demo --json`)."""
+    secret = hmac.new(settings.SECRET_KEY.encode(), b"demo-relying-party", hashlib.sha256).hexdigest()
+    Application = get_application_model()
+    app = Application.objects.filter(client_id=DEMO_RP_CLIENT_ID).first()
+    if app is None:
+        app = Application.objects.create(
+            client_id=DEMO_RP_CLIENT_ID,
+            client_secret=secret,
+            name="Sample Ministry Portal",
+            client_type=Application.CLIENT_CONFIDENTIAL,
+            authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+            redirect_uris=f"{DEMO_RP_BASE}/callback/",
+            post_logout_redirect_uris=f"{DEMO_RP_BASE}/signed-out/",
+            algorithm=Application.RS256_ALGORITHM,
+        )
+        RelyingParty.objects.create(
+            application=app,
+            name_ar="بوابة الوزارة التجريبية",
+            name_en="Sample Ministry Portal",
+            allowed_scopes="openid profile national_id",
+        )
+    return {"client_id": DEMO_RP_CLIENT_ID, "client_secret": secret, "redirect_uri": f"{DEMO_RP_BASE}/callback/"}
