@@ -49,6 +49,10 @@ class IdRenewal(models.Model):
         PASSED = "PASSED", _("Passed")
         FAILED = "FAILED", _("Failed")
 
+    class PhotoSource(models.TextChoices):
+        UPLOAD = "UPLOAD", _("Uploaded file")
+        CAMERA = "CAMERA", _("The page's camera")
+
     class Delivery(models.TextChoices):
         POST = "POST", _("Postal delivery")
         PICKUP = "PICKUP", _("Pickup at an office")
@@ -72,6 +76,12 @@ class IdRenewal(models.Model):
     photo_width = models.PositiveIntegerField(default=0)
     photo_height = models.PositiveIntegerField(default=0)
     photo_deleted_at = models.DateTimeField(_("photo deleted at"), null=True, blank=True)
+    # Where the photo came from: an uploaded file carries no trustworthy date (its metadata is
+    # stripped, and could be edited); a photo taken with the page's camera records when.
+    photo_source = models.CharField(_("photo source"), max_length=10, choices=PhotoSource.choices, default=PhotoSource.UPLOAD)
+    photo_captured_at = models.DateTimeField(_("photo taken at"), null=True, blank=True)
+    # For an officer, never a refusal: e.g. POSSIBLE_GLASSES on a man's photo (the request is referred).
+    photo_flags = models.JSONField(_("photo flags"), default=list, blank=True)
     photo_encoding = models.BinaryField(null=True, blank=True, editable=False)
     check_status = models.CharField(_("photo check"), max_length=10, choices=CheckStatus.choices, default=CheckStatus.PENDING)
     check_attempts = models.PositiveSmallIntegerField(default=0)
