@@ -10,7 +10,7 @@ from core.api import IsPerson, client_ip
 from core.errors import ApplicationError
 from nafath import selectors, services
 from nafath.authentication import DeviceTokenAuthentication
-from nafath.models import AccessToken, Device, NafathRequest
+from nafath.models import AccessToken, NafathRequest
 
 STATUSES = [s.value for s in NafathRequest.Status]
 
@@ -163,10 +163,11 @@ class AppRequestAnswerApi(_DeviceApi):
 
 
 # --- device activation, my devices, my activity ---------------------------------------------------
+@extend_schema_serializer(component_name="NafathDevice")
 class DeviceOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     label = serializers.CharField()
-    status = serializers.ChoiceField(choices=[s.value for s in Device.Status])
+    status = serializers.CharField(help_text="PENDING (waiting for an officer), ACTIVE or REVOKED")
     created_at = serializers.DateTimeField()
     activated_at = serializers.DateTimeField(allow_null=True)
     last_used_at = serializers.DateTimeField(source="last_seen_at", allow_null=True)
@@ -178,9 +179,11 @@ class ActivationStartApi(APIView):
     authentication_classes = []
     permission_classes = []
 
+    @extend_schema_serializer(component_name="NafathActivationStartInput")
     class InputSerializer(serializers.Serializer):
         id_number = serializers.CharField(max_length=20)
 
+    @extend_schema_serializer(component_name="NafathActivationStartOutput")
     class OutputSerializer(serializers.Serializer):
         activation_id = serializers.UUIDField()
         status = serializers.CharField()
@@ -204,9 +207,11 @@ class ActivationCodeApi(APIView):
     authentication_classes = []
     permission_classes = []
 
+    @extend_schema_serializer(component_name="NafathActivationCodeInput")
     class InputSerializer(serializers.Serializer):
         code = serializers.CharField(max_length=12)
 
+    @extend_schema_serializer(component_name="NafathActivationCodeOutput")
     class OutputSerializer(serializers.Serializer):
         activation_id = serializers.UUIDField()
         status = serializers.CharField()
@@ -229,11 +234,13 @@ class ActivationCompleteApi(APIView):
     authentication_classes = []
     permission_classes = []
 
+    @extend_schema_serializer(component_name="NafathActivationCompleteInput")
     class InputSerializer(serializers.Serializer):
         pin = serializers.CharField(max_length=12)
         selfie = serializers.FileField()
         label = serializers.CharField(max_length=100, required=False)
 
+    @extend_schema_serializer(component_name="NafathActivationCompleteOutput")
     class OutputSerializer(serializers.Serializer):
         device = DeviceOutputSerializer()
         device_token = serializers.CharField(help_text="shown once")
@@ -259,6 +266,7 @@ class ActivationCompleteApi(APIView):
 
 
 class DeviceListApi(APIView):
+    @extend_schema_serializer(component_name="NafathDeviceListOutput")
     class OutputSerializer(serializers.Serializer):
         devices = DeviceOutputSerializer(many=True)
 
@@ -279,6 +287,7 @@ class DeviceRevokeApi(APIView):
         return Response(DeviceOutputSerializer(device).data)
 
 
+@extend_schema_serializer(component_name="NafathActivityEntry")
 class ActivityEntrySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     at = serializers.DateTimeField()
@@ -295,6 +304,7 @@ class ActivityEntrySerializer(serializers.Serializer):
 
 
 class ActivityListApi(APIView):
+    @extend_schema_serializer(component_name="NafathActivityListOutput")
     class OutputSerializer(serializers.Serializer):
         activity = ActivityEntrySerializer(many=True)
 
@@ -304,6 +314,7 @@ class ActivityListApi(APIView):
 
 
 class ActivityDisownApi(APIView):
+    @extend_schema_serializer(component_name="NafathActivityDisownOutput")
     class OutputSerializer(serializers.Serializer):
         report_id = serializers.IntegerField(source="pk")
         at = serializers.DateTimeField()
