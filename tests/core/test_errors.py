@@ -71,6 +71,7 @@ def test_me_returns_the_token_owner(api_client_for, person):
     IdCardFactory(person=person, expiry_date=dt.date(2027, 1, 20))
     body = api_client_for(person).get("/api/v1/me/").json()
     assert body == {
+        "id": person.pk,  # API.md (visas): the caller's own person id
         "id_number": person.id_number,
         "kind": "citizen",
         "name": {"ar": person.name_ar, "en": person.name_en},
