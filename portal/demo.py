@@ -176,6 +176,8 @@ def seed() -> dict:
                 gender=gender,
                 nationality=nat,
                 fingerprint_on_file=True,
+                # son_expired turned 18: his proof of study is on file, so he renews without an officer.
+                proof_of_study_on_file=persona == "son_expired",
                 inside_kingdom=True,
                 reported_absent=False,
             ),
