@@ -310,3 +310,27 @@ def test_every_endpoint_is_in_the_openapi_schema(client):
     assert {"id", "number", "person", "type", "months", "status", "issued_at", "use_by", "valid_until", "history"} <= set(visa)
     app = schema["components"]["schemas"]["VisaApplication"]["properties"]
     assert {"id", "reference", "status", "items", "payment"} <= set(app)
+
+
+def test_a_dependent_cannot_see_or_cancel_the_heads_visa(issued, fam, api_client_for):
+    _head, wife = fam
+    before = snapshot()
+    c = api_client_for(wife)
+    assert c.get(f"{API}{issued.pk}/").status_code == 404
+    assert c.post(f"{API}{issued.pk}/cancel/").status_code == 404
+    assert c.get(f"{API}applications/{issued.application_id}/").status_code == 404
+    assert snapshot() == before
+
+
+def test_a_failing_notification_never_undoes_the_issue(fam, submit, monkeypatch, django_capture_on_commit_callbacks, caplog):
+    import visas.flow
+
+    head, _ = fam
+
+    def broken(**kwargs):
+        raise RuntimeError("inbox down")
+
+    monkeypatch.setattr(visas.flow, "notification_send", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        app = pay(submit([(head, "SINGLE", 2)]))
+    assert app.visas.get().status == "ISSUED" and Payment.objects.get(pk=app.payment_id).status == "PAID"
