@@ -95,8 +95,8 @@ PHOTO_MAX_ROLL_DEGREES = env.float("PHOTO_MAX_ROLL_DEGREES", default=8.0)  # eye
 PHOTO_MAX_YAW_RATIO = env.float("PHOTO_MAX_YAW_RATIO", default=0.25)  # nose tip off the eyes' middle / eye distance (HEAD_TILTED)
 PHOTO_MIN_EYE_RATIO = env.float("PHOTO_MIN_EYE_RATIO", default=0.12)  # mean eye aspect ratio of the two eyes (EYES_CLOSED)
 PHOTO_MAX_MOUTH_GAP = env.float("PHOTO_MAX_MOUTH_GAP", default=0.36)  # inner-lip gap / eye distance (MOUTH_OPEN)
-PHOTO_RED_EYE_DOMINANCE = env.float("PHOTO_RED_EYE_DOMINANCE", default=1.8)  # a pixel is red when R > this x G and x B
-PHOTO_MAX_RED_EYE = env.float("PHOTO_MAX_RED_EYE", default=0.18)  # share of red pixels inside an eye's outline (RED_EYE)
+PHOTO_RED_EYE_DOMINANCE = env.float("PHOTO_RED_EYE_DOMINANCE", default=2.5)  # a pixel is red when R > this x G and x B
+PHOTO_MAX_RED_EYE = env.float("PHOTO_MAX_RED_EYE", default=0.12)  # share of red pixels inside an eye's outline (RED_EYE)
 PHOTO_GLASSES_SCORE = env.float("PHOTO_GLASSES_SCORE", default=0.40)  # dark bar over the nose bridge: "possible glasses" (a flag)
 # Live guidance (the quick check: detection and the quality rules, no face match, nothing stored).
 PHOTO_QUICK_CHECK_MAX_SIDE = env.int("PHOTO_QUICK_CHECK_MAX_SIDE", default=480)  # a bigger frame is scaled down to this first
