@@ -17,7 +17,7 @@ STATUS_AR = {
     "AWAITING_PAYMENT": "بانتظار السداد",
     "ISSUED": "صادرة، لم تستخدم بعد",
     "USED_EXIT": "مستخدمة: خارج المملكة",
-    "RETURNED": "عاد",
+    "RETURNED": "تمت العودة",
     "LAPSED": "انتهت دون استخدام",
     "CANCELLED": "ملغاة",
 }
@@ -42,7 +42,11 @@ def visa_pdf_bytes(visa) -> bytes:
         y -= size + 10
 
     c.setFillColorRGB(0.106, 0.514, 0.329)
-    row("Exit/re-entry visa — sandbox", "تأشيرة خروج وعودة — بيئة تجريبية", font=bold, size=16)
+    c.setFont(bold, 16)
+    c.drawString(left, y, "Exit/re-entry visa — sandbox")
+    y -= 24
+    c.drawRightString(right, y, _ar("تأشيرة خروج وعودة — بيئة تجريبية"))
+    y -= 26
     c.setFillColorRGB(0, 0, 0)
     y -= 6
     with translation.override("en"):
