@@ -12,6 +12,7 @@ from core.dates import api_date
 from passports import selectors, services
 from passports.models import IqamaRenewal
 from passports.services.eligibility import assess, check_from_json
+from passports.services.fees import FEE_ROWS
 from passports.services.renewal import parse_months
 from payments.api import PaymentOutputSerializer
 
@@ -41,7 +42,8 @@ class CheckSerializer(serializers.Serializer):
     """One condition (passports.services.eligibility.Check), rendered in the active language."""
 
     code = serializers.CharField()
-    passed = serializers.BooleanField()
+    passed = serializers.BooleanField(help_text="false: the dependent cannot be renewed now")
+    review = serializers.BooleanField(help_text="true: not met, but not blocking: an officer decides after payment")
     message = serializers.CharField()
     fix = serializers.CharField()
     fix_url = serializers.CharField()
@@ -68,6 +70,15 @@ class FeesSerializer(serializers.Serializer):
 
     items = FeeItemSerializer(many=True)
     total = serializers.DecimalField(**MONEY)
+
+
+@extend_schema_serializer(component_name="IqamaFeeRow")
+class FeeRowSerializer(serializers.Serializer):
+    """The row of the iqama fee table that priced IQAMA_FEE (passports.services.fees.FEE_ROWS)."""
+
+    code = serializers.ChoiceField(source="fee_row", choices=list(FEE_ROWS))
+    label = serializers.CharField(source="fee_row_label")
+    per_year = serializers.DecimalField(source="fee_per_year", **MONEY)
 
 
 @extend_schema_serializer(component_name="IqamaDependent")
@@ -145,11 +156,13 @@ class QuoteApi(APIView):
         dependent_id = serializers.IntegerField(source="member.pk")
         months = serializers.IntegerField()
         eligible = serializers.BooleanField()
+        needs_review = serializers.BooleanField()
         checks = CheckSerializer(many=True)
         old_expiry = DualDateSerializer(source="quote.old_expiry")
         new_expiry = DualDateSerializer(source="quote.new_expiry")
         late = serializers.BooleanField(source="quote.late")
         fees = FeesSerializer(source="quote")
+        iqama_fee_row = FeeRowSerializer(source="quote")
 
     @extend_schema(responses=OutputSerializer, tags=["passports"])
     def get(self, request, dependent_id):

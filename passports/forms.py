@@ -15,3 +15,15 @@ class DecisionForm(forms.Form):
     decision = forms.ChoiceField(label=_("Decision"), choices=DECISIONS, widget=forms.RadioSelect)
     reason = forms.CharField(label=_("Reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class MedicalResultForm(forms.Form):
+    """The sandbox medical centre's form: which dependent, and the result."""
+
+    dependent = forms.TypedChoiceField(label=_("Dependent"), coerce=int)
+    result = forms.ChoiceField(label=_("Result"), choices=[("PASSED", _("Passed")), ("FAILED", _("Failed"))], widget=forms.RadioSelect)
+    centre = forms.CharField(label=_("Medical centre"), max_length=200, initial=_("Sandbox medical centre, Riyadh"))
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["dependent"].choices = [(m.pk, f"{m.person.name} — {m.person.id_number}") for m in members]

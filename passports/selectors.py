@@ -11,7 +11,7 @@ from core.errors import NotFound
 from passports.flow import IQAMA_RENEWAL
 from passports.models import IqamaRenewal, IqamaRenewalItem
 from passports.services.eligibility import Assessment, allowed_periods, assess
-from registry.models import FamilyMember, Passport, Person
+from registry.models import FamilyMember, MedicalExam, Passport, Person
 
 
 def dependent_list_for_head(*, head: Person):
@@ -97,3 +97,15 @@ def renewal_for_payment(*, payment_id: int) -> IqamaRenewal | None:
 def renewal_review_queue():
     """What officers decide: every request the table lets an officer approve or reject."""
     return _renewals().filter(status__in=IQAMA_RENEWAL.statuses_allowing("approve")).order_by("updated_at")
+
+
+def dependents_with_latest_exam(*, head: Person) -> list[FamilyMember]:
+    """The head's dependents, each with `latest_exam` (the MedicalExam that decides the check, or None):
+    two queries whatever the family's size."""
+    members = list(FamilyMember.objects.filter(head=head).select_related("person").order_by("id"))
+    latest = {}
+    for exam in MedicalExam.objects.filter(person_id__in=[m.person_id for m in members]).order_by("person_id", "-id"):
+        latest.setdefault(exam.person_id, exam)
+    for m in members:
+        m.latest_exam = latest.get(m.person_id)
+    return members

@@ -10,4 +10,5 @@ urlpatterns = [
     path("iqama-renewals/<int:pk>/", views.detail, name="detail"),
     path("iqama-renewals/<int:pk>/cancel/", views.cancel, name="cancel"),
     path("national-address/", views.address_help, name="address_help"),
+    path("sandbox/medical-centre/", views.medical_centre, name="medical_centre"),
 ]

@@ -12,16 +12,17 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from core.api import client_ip
 from core.auth import person_required
 from core.errors import ApplicationError, NotFound
 from passports import selectors, services
 from passports.flow import IQAMA_RENEWAL
-from passports.forms import RenewalConfirmForm
+from passports.forms import MedicalResultForm, RenewalConfirmForm
 from passports.models import IqamaRenewal
-from passports.services.eligibility import allowed_periods, assess, check_from_json
+from passports.services.eligibility import allowed_periods, assess, check_from_json, rules_table
+from passports.services.medical import medical_exam_record
 
 STEPS = [
     gettext_lazy("Choose dependents"),
@@ -108,6 +109,8 @@ def checks(request):
             "all_eligible": len(eligible_pairs) == len(assessments),
             "query": _query(pairs),
             "eligible_query": _query(eligible_pairs) if eligible_pairs else "",
+            "any_review": any(a.needs_review for a in assessments),
+            "rules": rules_table(),
             "steps": _steps(1),
         },
     )
@@ -196,3 +199,37 @@ def cancel(request, pk):
 
 def address_help(request):
     return render(request, "passports/address_help.html", {})
+
+
+@person_required
+@require_http_methods(["GET", "POST"])
+def medical_centre(request):
+    """Sandbox: a medical centre records an exam result for one of the signed-in head's dependents
+    (the MEDICAL_EXAM check's fix link). 404 when sandboxes are off; another head's dependent is 404."""
+    if not settings.SANDBOXES_ENABLED:
+        raise Http404
+    members = selectors.dependents_with_latest_exam(head=request.person)
+    wanted = request.GET.get("dependent")
+    if wanted is not None and not any(str(m.pk) == wanted for m in members):
+        raise Http404
+    form = MedicalResultForm(request.POST or None, members=members, initial={"dependent": wanted})
+    if request.method == "POST":
+        if request.POST.get("dependent") and not any(str(m.pk) == request.POST["dependent"] for m in members):
+            raise Http404
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                exam = medical_exam_record(
+                    head=request.person, dependent_id=d["dependent"], result=d["result"], centre=d["centre"], ip=client_ip(request)
+                )
+            except NotFound:
+                raise Http404 from None
+            except ApplicationError as e:
+                form.add_error(None, e.message)
+            else:
+                messages.success(
+                    request,
+                    _("Result recorded for %(name)s: %(result)s.") % {"name": exam.person.name, "result": exam.get_result_display()},
+                )
+                return redirect(reverse("passports:medical_centre") + f"?dependent={d['dependent']}")
+    return render(request, "passports/medical_centre.html", {"form": form, "members": members})

@@ -291,7 +291,7 @@ def _stop_reason(items: list[IqamaRenewalItem], assessments: dict[int, Assessmen
     parts = []
     for item in items:
         a = assessments[item.pk]
-        codes = [c.code for c in a.failed]
+        codes = [c.code for c in a.failed] + [c.code for c in a.for_review]  # review: an officer decides
         if a.quote.total != item.total:
             codes.append(f"FEES_CHANGED({item.total}→{a.quote.total})")
         if codes:

@@ -56,7 +56,7 @@ def test_every_condition_fails_with_its_own_code(fam):
     p.fingerprint_on_file = False
     p.save()
     NationalAddress.objects.filter(person=head).delete()
-    TrafficViolationFactory(person=head)
+    TrafficViolationFactory(person=p)
     Iqama.objects.filter(person=head).update(expiry_date=dates.today() - dt.timedelta(days=1))
     Iqama.objects.filter(person=p).update(expiry_date=dates.today() - dt.timedelta(days=10), late_renewal_count=2)
     assert failed_codes(wife) == [
@@ -81,7 +81,8 @@ def test_biometrics_not_required_under_min_age_and_civil_fine_of_dependent_block
     assert failed_codes(son) == ["UNPAID_VIOLATIONS"]
 
 
-def test_insurance_must_cover_new_expiry_and_medical_exam_passed_clears(fam):
+def test_insurance_must_cover_new_expiry_when_the_setting_says_so_and_medical_exam_passed_clears(fam, settings):
+    settings.IQAMA_INSURANCE_VALID_THROUGH = "new_expiry"
     _head, m = fam
     wife = m["wife_ok"]
     iq = Iqama.objects.get(person=wife.person)
@@ -139,11 +140,14 @@ def test_quote_api(fam, api_client_for, settings):
     assert body["fees"] == {
         "items": [
             {"code": "DEPENDENT_LEVY", "amount": "2400.00"},
-            {"code": "IQAMA_FEE", "amount": "325.00"},
+            {"code": "IQAMA_FEE", "amount": "250.00"},
             {"code": "LATE_FINE", "amount": "500.00"},
         ],
-        "total": "3225.00",
+        "total": "3150.00",
     }
+    # son_expired is 18: the adult row of the fee table priced his iqama fee
+    assert body["iqama_fee_row"] == {"code": "ADULT", "label": "Dependent or companion aged 18 or over", "per_year": "500.00"}
+    assert body["needs_review"] is False
     assert body["new_expiry"]["gregorian"] == dates.add_months(dates.today(), 6).isoformat()
 
     r = c.get(f"/api/v1/passports/dependents/{m['daughter_passport_expiring'].pk}/iqama-renewal/quote/?months=3")
@@ -161,7 +165,7 @@ def test_quote_api(fam, api_client_for, settings):
 
 def test_quote_unpaid_violation_links_to_outstanding(fam, api_client_for):
     head, m = fam
-    TrafficViolationFactory(person=head)
+    TrafficViolationFactory(person=m["wife_ok"].person)
     r = api_client_for(head).get(f"/api/v1/passports/dependents/{m['wife_ok'].pk}/iqama-renewal/quote/?months=3")
     v = next(x for x in r.json()["checks"] if x["code"] == "UNPAID_VIOLATIONS")
     assert v["passed"] is False and v["fix_url"] == reverse("fines:outstanding")
@@ -184,12 +188,12 @@ def test_submit_two_dependents_one_payment(fam, api_client_for):
     body = r.json()
     assert body["status"] == "AWAITING_PAYMENT" and body["reference"].startswith("IQR-")
     assert [i["dependent_id"] for i in body["items"]] == [m["wife_ok"].pk, m["worker_domestic"].pk]
-    # 6 months: 2400 + 325; 12 months: 4800 + 650
-    assert body["payment"]["amount"] == "8175.00" and body["total"] == "8175.00"
+    # 6 months: 2400 + 250 (the wife, adult row); 12 months: 4800 + 650 (the worker row)
+    assert body["payment"]["amount"] == "8100.00" and body["total"] == "8100.00"
     assert [i["code"] for i in body["payment"]["items"]] == ["DEPENDENT_LEVY", "IQAMA_FEE", "DEPENDENT_LEVY", "IQAMA_FEE"]
     assert Payment.objects.filter(purpose="iqama_renewal").count() == 1
     p = Payment.objects.get(purpose="iqama_renewal")
-    assert p.object_id == str(body["id"]) and p.person == head and p.amount == Decimal("8175.00")
+    assert p.object_id == str(body["id"]) and p.person == head and p.amount == Decimal("8100.00")
     assert AuditLog.objects.filter(action="iqama_renewal.submitted", object_id=str(body["id"])).count() == 1
     r2 = api_client_for(head).get(f"/api/v1/passports/iqama-renewals/{body['id']}/")
     assert r2.status_code == 200 and r2.json()["history"][0]["status"] == "AWAITING_PAYMENT"
@@ -348,7 +352,7 @@ def test_fee_change_after_quote_goes_to_review_and_officer_approves_with_version
     # the iqama expired meanwhile (now late: a fine that was not paid)
     Iqama.objects.filter(person=m["wife_ok"].person).update(expiry_date=dates.today() - dt.timedelta(days=5))
     r = pay(r, django_capture_on_commit_callbacks)
-    assert r.status == "UNDER_REVIEW" and "FEES_CHANGED(2725.00→3225.00)" in r.stop_reason
+    assert r.status == "UNDER_REVIEW" and "FEES_CHANGED(2650.00→3150.00)" in r.stop_reason
     stale = r.version - 1
     with pytest.raises(Exception) as e:
         renewal_approve(renewal_id=r.pk, officer=admin_user, reason="ok", expected_version=stale)
@@ -425,7 +429,7 @@ def test_pages_walk_and_double_submit(fam, web_client_for):
     assert c.get(reverse("passports:quote") + q).status_code == 302
     q = f"?d={m['wife_ok'].pk}&m{m['wife_ok'].pk}=6"
     page = c.get(reverse("passports:quote") + q).content.decode()
-    assert 'data-testid="quote-total">2,725.00' in page
+    assert 'data-testid="quote-total">2,650.00' in page
     import re
 
     token = re.search(r'name="token" value="([0-9a-f]+)"', page).group(1)
