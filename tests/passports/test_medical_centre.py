@@ -67,7 +67,7 @@ def test_the_page_is_in_arabic(fam, web_client_for, settings):
     head, _wife = fam
     settings.SANDBOXES_ENABLED = True
     page = web_client_for(head, lang="ar").get(URL).content.decode()
-    assert "بيئة اختبار: مركز طبي" in page
+    assert "بيئة تجريبية: مركز طبي" in page
 
 
 def test_a_sandbox_off_is_404_and_writes_nothing(fam, web_client_for, settings):
