@@ -93,11 +93,26 @@ def image_sanitize(*, data: bytes) -> SanitizedImage:
     Raises ApplicationError IMAGE_TOO_LARGE (bytes or pixels over the caps, or a
     decompression bomb) or INVALID_IMAGE (not a complete JPEG/PNG), both status 400.
     """
+    rgb, sha256 = image_decode(data=data)
+    try:
+        out = io.BytesIO()
+        # No exif=, no icc_profile=: the new file carries no metadata at all.
+        rgb.save(out, "JPEG", quality=settings.PHOTO_JPEG_QUALITY, optimize=True)
+    except Exception as exc:  # noqa: BLE001 - hostile input: any failure to re-encode is an invalid image
+        raise _invalid(f"cannot convert: {exc}") from None
+    return SanitizedImage(jpeg=out.getvalue(), width=rgb.width, height=rgb.height, sha256=sha256)
+
+
+def image_decode(*, data: bytes, max_bytes: int | None = None) -> tuple[Image.Image, str]:
+    """The same checks as image_sanitize, without the new JPEG: an upright RGB image (for the
+    live quick check, which keeps nothing) and the sha256 of the raw bytes. max_bytes: a
+    lower size cap than PHOTO_MAX_UPLOAD_BYTES (a live frame is small)."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise _invalid("not bytes")
     data = bytes(data)
-    if len(data) > settings.PHOTO_MAX_UPLOAD_BYTES:
-        raise _too_large({"bytes": len(data), "max_bytes": settings.PHOTO_MAX_UPLOAD_BYTES})
+    cap = min(settings.PHOTO_MAX_UPLOAD_BYTES, max_bytes or settings.PHOTO_MAX_UPLOAD_BYTES)
+    if len(data) > cap:
+        raise _too_large({"bytes": len(data), "max_bytes": cap})
     if not data:
         raise _invalid("empty file")
     sha256 = hashlib.sha256(data).hexdigest()
@@ -124,10 +139,6 @@ def image_sanitize(*, data: bytes) -> SanitizedImage:
     with contextlib.suppress(Exception):  # a malformed EXIF block: keep the pixels as stored
         img = ImageOps.exif_transpose(img)
     try:
-        rgb = _flatten_to_rgb(img)
-        out = io.BytesIO()
-        # No exif=, no icc_profile=: the new file carries no metadata at all.
-        rgb.save(out, "JPEG", quality=settings.PHOTO_JPEG_QUALITY, optimize=True)
-    except Exception as exc:  # noqa: BLE001 - hostile input: any failure to re-encode is an invalid image
+        return _flatten_to_rgb(img), sha256
+    except Exception as exc:  # noqa: BLE001 - hostile input: any failure to convert is an invalid image
         raise _invalid(f"cannot convert: {exc}") from None
-    return SanitizedImage(jpeg=out.getvalue(), width=rgb.width, height=rgb.height, sha256=sha256)

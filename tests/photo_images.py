@@ -184,3 +184,111 @@ def synthetic_portrait(size=CANVAS) -> bytes:
     ImageDraw.Draw(mask).ellipse((w * 0.22, h * 0.16, w * 0.78, h * 0.86), fill=255)
     canvas.paste(Image.fromarray(tex, "RGB"), (0, 0), mask)
     return to_jpeg(canvas)
+
+
+# --- the rules read from the landmarks: faulty copies of a compliant build ----------------------
+def landmarks_of(img: Image.Image) -> np.ndarray:
+    """The 68 landmarks of the one face in a built image (real engine), float (68, 2) of x, y."""
+    from biometrics.face import DlibFaceEngine
+
+    boxes, pts = DlibFaceEngine().locate_with_landmarks(np.asarray(img.convert("RGB")))
+    assert len(boxes) == 1, f"expected one face, found {len(boxes)}"
+    return pts
+
+
+def greyscale(name="obama_2.jpg") -> Image.Image:
+    return compliant(name).convert("L").convert("RGB")
+
+
+SEPIA = (0.393, 0.769, 0.189, 0, 0.349, 0.686, 0.168, 0, 0.272, 0.534, 0.131, 0)
+
+
+def sepia(name="obama_2.jpg") -> Image.Image:
+    """The classic sepia matrix (every pixel one brown tint of its grey level)."""
+    return compliant(name).convert("RGB", SEPIA)
+
+
+def rotated(name="obama_2.jpg", degrees=15.0) -> Image.Image:
+    """The head rotated in the picture plane (roll) by `degrees` counter-clockwise, on the same
+    plain wall."""
+    head = head_crop(name).rotate(degrees, resample=Image.BICUBIC, expand=True)
+    canvas = Image.new("RGB", CANVAS, (250, 250, 250))
+    _paste_head(canvas, head, height_ratio=0.62 * head.height / head_crop(name).height, cx=0.5, cy=0.47)
+    return canvas
+
+
+def _eye(pts, i):
+    e = pts[i : i + 6]
+    return e.mean(0), float(np.hypot(*(e[3] - e[0])))
+
+
+def eyes_closed(name="obama_2.jpg") -> Image.Image:
+    """Each eye painted over with the skin just under it (a soft ellipse), and a dark lash line
+    along the lower lid: eyelids shut."""
+    img = compliant(name)
+    pts = landmarks_of(img)
+    for i in (36, 42):
+        (cx, cy), w = _eye(pts, i)
+        rx, ry = 0.75 * w, 0.45 * w
+        box = (round(cx - rx), round(cy - ry), round(cx + rx), round(cy + ry))
+        patch = img.crop((box[0], box[1] + round(0.9 * w), box[2], box[3] + round(0.9 * w)))
+        mask = Image.new("L", patch.size, 0)
+        ImageDraw.Draw(mask).ellipse((0, 0, patch.width - 1, patch.height - 1), fill=255)
+        img.paste(patch, box[:2], mask.filter(ImageFilter.GaussianBlur(2)))
+        e = pts[i : i + 6]
+        lid = [tuple(e[0]), tuple((e[5] + e[4]) / 2 - (0, 0.05 * w)), tuple(e[3])]
+        ImageDraw.Draw(img).line(lid, fill=(45, 32, 30), width=max(2, round(w * 0.08)), joint="curve")
+    return img
+
+
+def mouth_open(name="obama_2.jpg", gap=0.35) -> Image.Image:
+    """The lower lip and chin moved down by `gap` x the mouth's width, the gap between the lips
+    painted as a dark mouth with a band of teeth under the upper lip."""
+    img = compliant(name)
+    pts = landmarks_of(img)
+    mw = float(np.hypot(*(pts[54] - pts[48])))
+    d = round(gap * mw)
+    y_mid = round(float(pts[[61, 62, 63, 65, 66, 67], 1].mean()))
+    x0, x1 = round(pts[48, 0] - 0.6 * mw), round(pts[54, 0] + 0.6 * mw)
+    y1 = round(pts[8, 1] + 0.4 * mw)
+    lower = img.crop((x0, y_mid, x1, y1))
+    mask = Image.new("L", lower.size, 0)
+    ImageDraw.Draw(mask).ellipse((0, -lower.height, lower.width - 1, lower.height - 1), fill=255)
+    img.paste(lower, (x0, y_mid + d), mask.filter(ImageFilter.GaussianBlur(3)))
+    draw = ImageDraw.Draw(img)
+    ix0, ix1 = float(pts[60, 0]), float(pts[64, 0])
+    draw.ellipse((ix0, y_mid - 0.1 * d, ix1, y_mid + 1.1 * d), fill=(52, 22, 24))
+    draw.rectangle((ix0 + 0.2 * (ix1 - ix0), y_mid, ix1 - 0.2 * (ix1 - ix0), y_mid + 0.25 * d), fill=(225, 222, 210))
+    return img
+
+
+def red_eyes(name="obama_2.jpg", radius=0.2) -> Image.Image:
+    """A flash-lit retina: a red pupil (radius x the eye's width) with a small highlight."""
+    img = compliant(name)
+    pts = landmarks_of(img)
+    draw = ImageDraw.Draw(img)
+    for i in (36, 42):
+        (cx, cy), w = _eye(pts, i)
+        r = radius * w
+        draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=(205, 28, 32))
+        draw.ellipse((cx - r * 0.2, cy - r * 0.55, cx + r * 0.2, cy - r * 0.15), fill=(250, 235, 235))
+    return img
+
+
+def with_glasses(name="obama_2.jpg", thickness=0.05) -> Image.Image:
+    """Dark frames drawn on: a rim round each eye, the bridge over the nose and the temples."""
+    img = compliant(name)
+    pts = landmarks_of(img)
+    draw = ImageDraw.Draw(img)
+    (lcx, lcy), lw = _eye(pts, 36)
+    (rcx, rcy), rw = _eye(pts, 42)
+    iod = float(np.hypot(rcx - lcx, rcy - lcy))
+    t = max(2, round(thickness * iod))
+    colour = (24, 24, 26)
+    for cx, cy, w in ((lcx, lcy, lw), (rcx, rcy, rw)):
+        draw.rounded_rectangle((cx - 0.85 * w, cy - 0.55 * w, cx + 0.85 * w, cy + 0.6 * w), radius=0.3 * w, outline=colour, width=t)
+    by = (lcy + rcy) / 2 - 0.3 * lw
+    draw.line((lcx + 0.85 * lw, by, rcx - 0.85 * rw, by), fill=colour, width=t)
+    draw.line((lcx - 0.85 * lw, lcy - 0.3 * lw, pts[0, 0], pts[0, 1] - 0.1 * lw), fill=colour, width=t)
+    draw.line((rcx + 0.85 * rw, rcy - 0.3 * rw, pts[16, 0], pts[16, 1] - 0.1 * rw), fill=colour, width=t)
+    return img
