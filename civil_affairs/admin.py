@@ -90,6 +90,9 @@ class IdRenewalAdmin(admin.ModelAdmin):
             "version",
             "check_status",
             "check_reasons",
+            "photo_flags",
+            "photo_source",
+            "photo_captured_at",
             "check_metrics",
             "face_decision",
             "face_distance",
@@ -157,6 +160,7 @@ class IdRenewalAdmin(admin.ModelAdmin):
                 for r in renewal.check_reasons
             ],
             metrics=sorted((renewal.check_metrics or {}).items()),
+            flags=[{"code": f, "message": services.flag_message(f)} for f in renewal.photo_flags or []],
             can_decide=ID_RENEWAL.can(renewal, "approve") and self.has_change_permission(request, renewal),
             can_advance=card_next_action(renewal) is not None and self.has_change_permission(request, renewal),
             has_photo_on_file=bool(person.photo),

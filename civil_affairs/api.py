@@ -184,6 +184,8 @@ class RenewalListCreateApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         photo = serializers.FileField()
+        source = serializers.ChoiceField(choices=IdRenewal.PhotoSource.values, required=False, default=IdRenewal.PhotoSource.UPLOAD)
+        captured_at = serializers.DateTimeField(required=False, allow_null=True, default=None, help_text="when the camera took it")
 
         class Meta:
             ref_name = "IdRenewalCreate"
@@ -215,13 +217,61 @@ class RenewalListCreateApi(APIView):
     def post(self, request):
         ser = self.InputSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        data = ser.validated_data["photo"].read()
-        renewal = services.renewal_create(person=request.user, photo_data=data, ip=client_ip(request))
+        d = ser.validated_data
+        renewal = services.renewal_create(
+            person=request.user, photo_data=d["photo"].read(), ip=client_ip(request), source=d["source"], captured_at=d["captured_at"]
+        )
         return Response(self.OutputSerializer(renewal).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(operation_id="id_renewal_list", responses=ListOutputSerializer)
     def get(self, request):
         return Response(self.ListOutputSerializer({"renewals": selectors.renewal_list_for_person(person=request.user)}).data)
+
+
+class QuickCheckOutputSerializer(serializers.Serializer):
+    """The live guidance's answer: did the frame pass every quality rule, why not, and the
+    one short hint to show first (`hint`, or "ready" when it passed). Nothing is stored."""
+
+    class HintSerializer(serializers.Serializer):
+        code = serializers.CharField()
+        message = serializers.CharField()
+
+        class Meta:
+            ref_name = "PhotoQuickCheckHint"
+
+    passed = serializers.BooleanField()
+    reasons = ReasonSerializer(many=True)
+    hints = HintSerializer(many=True)
+    hint = serializers.SerializerMethodField()
+    duration_ms = serializers.IntegerField()
+
+    class Meta:
+        ref_name = "PhotoQuickCheck"
+
+    def get_hint(self, result) -> str:
+        return result.hints[0].message if result.hints else str(services.QUICK_CHECK_READY)
+
+
+class PhotoQuickCheckApi(APIView):
+    """POST multipart `frame` (a small JPEG of the camera frame, about 480 px): detection and
+    every quality rule, no face match; nothing stored, no attempt spent. Rate-limited (429)."""
+
+    class InputSerializer(serializers.Serializer):
+        frame = serializers.FileField()
+
+        class Meta:
+            ref_name = "PhotoQuickCheckInput"
+
+    OutputSerializer = QuickCheckOutputSerializer
+
+    @extend_schema(
+        request={"multipart/form-data": InputSerializer}, responses=QuickCheckOutputSerializer, operation_id="id_renewal_photo_quick_check"
+    )
+    def post(self, request):
+        ser = self.InputSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        result = services.renewal_photo_quick_check(person=request.user, data=ser.validated_data["frame"].read())
+        return Response(self.OutputSerializer(result).data)
 
 
 class RenewalDetailApi(APIView):

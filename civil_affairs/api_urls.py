@@ -4,6 +4,7 @@ from civil_affairs import api
 
 urlpatterns = [
     path("civil-affairs/id-renewal/eligibility/", api.EligibilityApi.as_view(), name="api-id-renewal-eligibility"),
+    path("civil-affairs/id-renewal/photo-quick-check/", api.PhotoQuickCheckApi.as_view(), name="api-id-renewal-photo-quick-check"),
     path("civil-affairs/id-renewals/", api.RenewalListCreateApi.as_view(), name="api-id-renewals"),
     path("civil-affairs/id-renewals/<int:pk>/", api.RenewalDetailApi.as_view(), name="api-id-renewal-detail"),
     path("civil-affairs/id-renewals/<int:pk>/delivery/", api.RenewalDeliveryApi.as_view(), name="api-id-renewal-delivery"),

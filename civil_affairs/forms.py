@@ -4,6 +4,9 @@ from django.utils.translation import gettext_lazy as _
 
 class PhotoUploadForm(forms.Form):
     photo = forms.FileField(label=_("Your photo (JPEG or PNG)"))
+    # Set by the page's camera: where the photo came from and when it was taken.
+    source = forms.ChoiceField(choices=[("UPLOAD", "UPLOAD"), ("CAMERA", "CAMERA")], required=False, widget=forms.HiddenInput)
+    captured_at = forms.DateTimeField(required=False, widget=forms.HiddenInput)
 
 
 class DeliveryForm(forms.Form):

@@ -11,14 +11,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from civil_affairs import selectors, services
-from civil_affairs.api import renewal_output
+from civil_affairs.api import QuickCheckOutputSerializer, renewal_output
 from civil_affairs.flow import ID_RENEWAL, status_tone
 from civil_affairs.forms import DeliveryForm, PhotoUploadForm
 from civil_affairs.models import IdRenewal
 from civil_affairs.services.card_journey import renewal_card_expected_date
 from core.api import client_ip
 from core.auth import person_required
-from core.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, NotFound, error_body
 
 S = IdRenewal.Status
 
@@ -64,13 +64,22 @@ def start(request):
     elig = selectors.renewal_eligibility(person=person)
     form = PhotoUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
         try:
-            renewal = services.renewal_create(person=person, photo_data=form.cleaned_data["photo"].read(), ip=client_ip(request))
+            renewal = services.renewal_create(
+                person=person,
+                photo_data=d["photo"].read(),
+                ip=client_ip(request),
+                source=d["source"] or IdRenewal.PhotoSource.UPLOAD,
+                captured_at=d["captured_at"],
+            )
         except ApplicationError as exc:
             if exc.code == "NOT_ELIGIBLE":
                 form.add_error(None, exc.message)
             else:
                 form.add_error("photo", exc.message)
+                for r in exc.details.get("reasons", []):  # PHOTO_QUALITY: each rule the photo breaks
+                    form.add_error("photo", r["message"])
         else:
             return redirect("civil_affairs:detail", pk=renewal.pk)
     history = selectors.renewal_list_for_person(person=person)[:10]
@@ -82,9 +91,36 @@ def start(request):
             "form": form,
             "steps": _steps(None),
             "history": history,
+            "roll_degrees": f"{settings.PHOTO_MAX_ROLL_DEGREES:g}",
+            "quick_check_side": settings.PHOTO_QUICK_CHECK_MAX_SIDE,
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+@never_cache
+@require_POST
+def quick_check(request):
+    """Live guidance for the camera page (POST multipart `frame`, about once a second): JSON
+    rendered by the API's QuickCheckOutputSerializer; errors in the API's error shape. Nothing
+    is stored. A visitor who is not signed in gets 401, not a login page."""
+    person = getattr(request, "person", None)
+    if person is None:
+        return JsonResponse(error_body("NOT_AUTHENTICATED", _("Sign in first.")), status=401)
+    frame = request.FILES.get("frame")
+    if frame is None:
+        return JsonResponse(
+            error_body("VALIDATION_ERROR", _("Some fields are not valid."), {"fields": {"frame": [_("This field is required.")]}}),
+            status=400,
+        )
+    try:
+        result = services.renewal_photo_quick_check(person=person, data=frame.read())
+    except ApplicationError as exc:
+        resp = JsonResponse(error_body(exc.code, exc.message, exc.details), status=exc.status)
+        if exc.status == 429:
+            resp["Retry-After"] = str(exc.details.get("retry_after", 60))
+        return resp
+    return JsonResponse(QuickCheckOutputSerializer(result).data)
 
 
 @never_cache

@@ -19,6 +19,8 @@ from civil_affairs.services.delivery_payment import (
 )
 from civil_affairs.services.photo_check import (
     FLOW_REASONS,
+    QUICK_CHECK_READY,
+    flag_message,
     photo_engine_check,
     photo_on_file_encoding,
     photo_sanitize,
@@ -28,13 +30,16 @@ from civil_affairs.services.photo_check import (
     renewal_photo_check,
     renewal_photo_check_sweep,
     renewal_photo_purge,
+    renewal_photo_quick_check,
     renewal_photo_read,
 )
 from core.errors import ApplicationError
 
 __all__ = [
     "FLOW_REASONS",
+    "QUICK_CHECK_READY",
     "ApplicationError",
+    "flag_message",
     "photo_engine_check",
     "photo_on_file_encoding",
     "photo_sanitize",
@@ -52,6 +57,7 @@ __all__ = [
     "renewal_photo_check",
     "renewal_photo_check_sweep",
     "renewal_photo_purge",
+    "renewal_photo_quick_check",
     "renewal_photo_read",
     "renewal_process",
     "renewal_refund_if_paid",

@@ -28,6 +28,7 @@ def renewal_rules_hold(*, renewal: IdRenewal) -> list[str]:
         problems.append("PHOTO_NOT_PASSED")
     if renewal.face_decision != "MATCH":
         problems.append("FACE_MATCH_" + (renewal.face_decision or "NONE"))
+    problems += [f for f in renewal.photo_flags or [] if f == "POSSIBLE_GLASSES"]  # an officer looks
     if renewal.payment_id and renewal.payment.status != Payment.Status.PAID:
         problems.append("NOT_PAID")
     if fines_unpaid(person_ids=[renewal.person_id], kinds=[Fine.Kind.CIVIL_AFFAIRS]).exists():

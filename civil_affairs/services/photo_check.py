@@ -8,9 +8,12 @@ replace it. Its modules are imported at the top: none of them loads dlib on impo
 web process never loads the models)."""
 
 import datetime as dt
+import logging
+import time
 import uuid
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -18,10 +21,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from biometrics.check import photo_check_run
+from biometrics.check import FLAG_MESSAGES, QuickCheckResult, photo_check_run, photo_quick_check
 from biometrics.check import reason_message as engine_reason_message
 from biometrics.enrol import person_on_file_encoding, person_photo_bytes
-from biometrics.upload import image_sanitize
+from biometrics.face import FaceEngineError
+from biometrics.upload import image_decode, image_sanitize
 from civil_affairs import selectors
 from civil_affairs.flow import ID_RENEWAL
 from civil_affairs.models import IdRenewal, IdRenewalEvent
@@ -32,6 +36,7 @@ from core.storage import private_storage
 from core.transitions import enqueue
 from registry.models import Person
 
+log = logging.getLogger(__name__)
 S = IdRenewal.Status
 CHECK_TASK = "civil_affairs.tasks.photo_check_renewal_task"
 
@@ -49,6 +54,97 @@ def photo_on_file_encoding(*, person: Person) -> bytes | None:
     return person_on_file_encoding(person=person)
 
 
+def photo_engine_quick_check(*, frame: bool, jpeg: bytes | None = None, image=None) -> QuickCheckResult:
+    return photo_quick_check(frame=frame, jpeg=jpeg, image=image)
+
+
+# --- live guidance: the quick check (detection and the quality rules, no face match) ---------------
+QUICK_CHECK_READY = gettext_lazy("Ready: the photo passes every quality rule. Hold still and take it.")
+
+
+def _quick_check_hit(*, person: Person) -> None:
+    """Count one quick check of this person in the current minute (atomic INCR in Redis,
+    locmem otherwise); over PHOTO_QUICK_CHECK_PER_MINUTE: 429 RATE_LIMITED."""
+    now = time.time()
+    key = f"idr:quick:{person.pk}:{int(now // 60)}"
+    cache.add(key, 0, timeout=65)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=65)
+        count = 1
+    if count > settings.PHOTO_QUICK_CHECK_PER_MINUTE:
+        retry = max(1, int(60 - now % 60) + 1)
+        raise ApplicationError(
+            "RATE_LIMITED",
+            _("Too many photo checks. Wait %(seconds)d seconds and try again.") % {"seconds": retry},
+            {"retry_after": retry},
+            status=429,
+        )
+
+
+def _eligible_or_409(person: Person):
+    elig = selectors.renewal_eligibility(person=person)
+    if not elig.eligible:
+        raise ApplicationError(
+            "NOT_ELIGIBLE",
+            _("You cannot renew your national ID now."),
+            {"reasons": [{"code": r.code, "message": r.message} for r in elig.reasons]},
+            status=409,
+        )
+    return elig
+
+
+def renewal_photo_quick_check(*, person: Person, data: bytes) -> QuickCheckResult:
+    """Live guidance for the camera page: one small frame (PHOTO_QUICK_CHECK_MAX_BYTES, scaled
+    to PHOTO_QUICK_CHECK_MAX_SIDE) through detection and every quality rule, no face match.
+    Nothing is stored: no request, no photo, no history row, no audit row; it spends none of
+    the person's attempts. Only for a person who may renew now (409 NOT_ELIGIBLE otherwise),
+    rate-limited per person (429). An engine failure is 503 ENGINE_UNAVAILABLE."""
+    _eligible_or_409(person)
+    _quick_check_hit(person=person)
+    image, _sha = image_decode(data=data, max_bytes=settings.PHOTO_QUICK_CHECK_MAX_BYTES)
+    try:
+        return photo_engine_quick_check(frame=True, image=image)
+    except FaceEngineError as exc:
+        raise ApplicationError("ENGINE_UNAVAILABLE", _("The photo check is busy. Try again in a moment."), status=503) from exc
+
+
+def _precheck_upload(*, person: Person, jpeg: bytes) -> None:
+    """The same quick check on an upload before its request exists: a photo that breaks a
+    quality rule is refused (400 PHOTO_QUALITY with the reasons) and spends no attempt. An
+    engine failure lets the upload through: the worker's full check decides."""
+    if not settings.ID_PHOTO_UPLOAD_PRECHECK:
+        return
+    _quick_check_hit(person=person)
+    try:
+        result = photo_engine_quick_check(frame=False, jpeg=jpeg)
+    except FaceEngineError:
+        log.warning("upload pre-check skipped: face engine unavailable", exc_info=True)
+        return
+    if not result.passed:
+        raise ApplicationError(
+            "PHOTO_QUALITY",
+            _("This photo does not meet the rules. Nothing was sent and no attempt was used: fix it and try again."),
+            {"reasons": [{"code": r.code, "message": r.message} for r in result.reasons]},
+            status=400,
+        )
+
+
+def _capture_time(source: str, captured_at: dt.datetime | None) -> dt.datetime | None:
+    """When a camera photo was taken: the time the page reports, if it is plausible (not in the
+    future, at most ID_PHOTO_CAPTURE_MAX_AGE_SECONDS old), else the time it arrived. An upload
+    has none: its metadata is stripped and could be edited anyway."""
+    if source != IdRenewal.PhotoSource.CAMERA:
+        return None
+    now = timezone.now()
+    if captured_at is not None and now - dt.timedelta(
+        seconds=settings.ID_PHOTO_CAPTURE_MAX_AGE_SECONDS
+    ) <= captured_at <= now + dt.timedelta(seconds=5):
+        return min(captured_at, now)
+    return now
+
+
 # --- what the person reads about each failed rule: short and actionable -----------------------
 # The engine's own messages cover its codes; the flow adds the one it produces itself.
 FLOW_REASONS = {
@@ -61,6 +157,11 @@ def reason_message(code: str, fallback: str = "") -> str:
     if code in FLOW_REASONS:
         return str(FLOW_REASONS[code])
     return str(engine_reason_message(code)) or fallback
+
+
+def flag_message(code: str) -> str:
+    """What an officer reads about a flag of the photo, in the active language."""
+    return str(FLAG_MESSAGES.get(code, code))
 
 
 def _in_progress_error() -> ApplicationError:
@@ -76,17 +177,21 @@ def _new_reference() -> str:
     return "IDR-" + uuid.uuid4().hex[:10].upper()
 
 
-def renewal_create(*, person: Person, photo_data: bytes, ip: str = "") -> IdRenewal:
-    """Validate eligibility, the attempt limit and the image; store the photo encrypted in private
-    storage; create the request in PHOTO_CHECK and queue the check on the `faces` queue."""
-    elig = selectors.renewal_eligibility(person=person)
-    if not elig.eligible:
-        raise ApplicationError(
-            "NOT_ELIGIBLE",
-            _("You cannot renew your national ID now."),
-            {"reasons": [{"code": r.code, "message": r.message} for r in elig.reasons]},
-            status=409,
-        )
+def renewal_create(
+    *,
+    person: Person,
+    photo_data: bytes,
+    ip: str = "",
+    source: str = IdRenewal.PhotoSource.UPLOAD,
+    captured_at: dt.datetime | None = None,
+) -> IdRenewal:
+    """Validate eligibility, the attempt limit and the image; run the quick check (a photo that
+    breaks a quality rule is refused here and spends no attempt); store the photo encrypted in
+    private storage; create the request in PHOTO_CHECK and queue the full check on the `faces`
+    queue. source CAMERA (the page's camera) records when the photo was taken."""
+    if source not in IdRenewal.PhotoSource.values:
+        source = IdRenewal.PhotoSource.UPLOAD
+    elig = _eligible_or_409(person)
     window = dt.timedelta(seconds=settings.ID_PHOTO_ATTEMPTS_WINDOW_SECONDS)
     recent = list(
         IdRenewal.objects.filter(person=person, created_at__gte=timezone.now() - window)
@@ -109,6 +214,7 @@ def renewal_create(*, person: Person, photo_data: bytes, ip: str = "") -> IdRene
             _("This exact photo was already rejected. Take a new photo that follows the rules."),
             status=409,
         )
+    _precheck_upload(person=person, jpeg=image.jpeg)
     name = private_storage.save(f"id_renewals/{person.pk}/{uuid.uuid4().hex}.jpg.enc", ContentFile(encrypt_bytes(image.jpeg)))
     try:
         with transaction.atomic():
@@ -125,6 +231,8 @@ def renewal_create(*, person: Person, photo_data: bytes, ip: str = "") -> IdRene
                 photo_sha256=image.sha256,
                 photo_width=image.width,
                 photo_height=image.height,
+                photo_source=source,
+                photo_captured_at=_capture_time(source, captured_at),
             )
             IdRenewalEvent.objects.create(renewal=renewal, action="create", to_status=S.PHOTO_CHECK)
             audit_log_write(action="id_renewal.created", person=person, obj=renewal, to_status=S.PHOTO_CHECK, ip=ip, sha256=image.sha256)
@@ -155,6 +263,7 @@ CHECK_FIELDS = [
     "reject_tolerance",
     "face_model",
     "photo_encoding",
+    "photo_flags",
 ]
 
 
@@ -196,6 +305,7 @@ def renewal_photo_check(*, renewal_id: int) -> str:
         renewal.reject_tolerance = float(fm.reject_tolerance) if fm else None
         renewal.face_model = (fm.model if fm else "") or ""
         renewal.photo_encoding = encrypt_bytes(result.encoding) if result.encoding else None
+        renewal.photo_flags = _flags_for(renewal.person, getattr(result, "flags", None) or [])
         ID_RENEWAL.apply(
             renewal,
             "photo_passed" if result.passed else "photo_failed",
@@ -205,6 +315,12 @@ def renewal_photo_check(*, renewal_id: int) -> str:
             distance=renewal.face_distance,
         )
     return "applied"
+
+
+def _flags_for(person: Person, flags: list[str]) -> list[str]:
+    """The engine's flags that concern this person: "possible glasses" only on a man's photo
+    (the rule is "no glasses for men"); the request then goes to an officer."""
+    return [f for f in flags if f != "POSSIBLE_GLASSES" or person.gender == Person.Gender.MALE]
 
 
 def _jsonable(obj):

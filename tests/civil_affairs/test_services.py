@@ -165,6 +165,7 @@ def test_upload_checks_photo_and_accepts(api_client_for, due, django_capture_on_
 
 
 def test_rejected_photo_with_advice_and_same_image_refused(api_client_for, due, django_capture_on_commit_callbacks, settings):
+    settings.ID_PHOTO_UPLOAD_PRECHECK = False  # the worker's own refusal (with the pre-check the upload is refused first: test_guidance.py)
     settings.FACE_ENGINE_SCENARIO = "multiple_faces"
     c = api_client_for(due)
     renewal = start(c, django_capture_on_commit_callbacks)
@@ -302,6 +303,7 @@ def test_sweeper_requeues_stuck_checks(api_client_for, due, django_capture_on_co
 
 
 def test_rejected_photos_purged_after_retention(api_client_for, due, django_capture_on_commit_callbacks, settings):
+    settings.ID_PHOTO_UPLOAD_PRECHECK = False  # a photo the worker refuses
     settings.FACE_ENGINE_SCENARIO = "no_face"
     renewal = start(api_client_for(due), django_capture_on_commit_callbacks)
     renewal.refresh_from_db()
