@@ -61,8 +61,8 @@ def test_family_iqama_renewal_journey(browser, live_server, session_cookie_for, 
     page.screenshot(path=str(artifacts / "iqama-4-checks-en.png"), full_page=True)
     page.get_by_test_id("continue-eligible").click()
     page.wait_for_url("**/passports/iqama-renewal/quote/**")
-    # 12 months: 4800 + 650; 6 months late: 2400 + 325 + 500 fine
-    assert page.get_by_test_id("quote-total").inner_text().strip() == "8,675.00"
+    # 12 months: 4800 + 500 (adult row); 6 months late: 2400 + 250 (adult row: he is 18) + 500 fine
+    assert page.get_by_test_id("quote-total").inner_text().strip() == "8,450.00"
     assert page.get_by_test_id(f"late-fine-{son.pk}").inner_text().strip() == "500.00"
     page.screenshot(path=str(artifacts / "iqama-5-quote-en.png"), full_page=True)
     page.locator("input[name=confirm]").check()
