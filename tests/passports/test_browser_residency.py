@@ -75,6 +75,10 @@ def test_residency_rules_pages(browser, live_server, session_cookie_for, artifac
     page.goto(f"{live_server.url}/passports/iqama-renewal/quote/?d={daughter.pk}&m{daughter.pk}=6")
     assert page.get_by_test_id(f"fee-row-{daughter.pk}").get_attribute("data-row") == "ADULT"
     assert page.get_by_test_id("quote-total").inner_text().strip() == "2,650.00"
+    assert page.evaluate(
+        "(() => { const c = document.querySelector('[data-testid=quote]').getBoundingClientRect();"
+        " const t = document.querySelector('[data-testid=quote] .quote-scroll').getBoundingClientRect(); return t.right <= c.right + 1; })()"
+    ), "the quote table runs out of its card"
     page.screenshot(path=str(artifacts / "residency-2-quote-en-desktop.png"), full_page=True)
     page.goto(f"{live_server.url}/passports/iqama-renewal/checks/?d={wife.pk}&m{wife.pk}=6")
     page.get_by_test_id("fix-MEDICAL_EXAM").click()
@@ -98,5 +102,7 @@ def test_residency_rules_pages(browser, live_server, session_cookie_for, artifac
             assert _no_horizontal_overflow(page), "the medical centre scrolls sideways at 360 px"
         page.screenshot(path=str(artifacts / f"residency-4-medical-ar-{size}.png"), full_page=True)
         page.goto(f"{live_server.url}/passports/iqama-renewal/quote/?d={daughter.pk}&m{daughter.pk}=6")
+        if size == "phone":
+            assert _no_horizontal_overflow(page), "the quote page scrolls sideways at 360 px (the table scrolls in its card)"
         page.screenshot(path=str(artifacts / f"residency-5-quote-ar-{size}.png"), full_page=True)
         ctx.close()
