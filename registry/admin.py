@@ -13,6 +13,7 @@ from registry.models import (
     FamilyMember,
     Fine,
     HealthInsurance,
+    Holiday,
     Iqama,
     MedicalExam,
     NationalAddress,
@@ -202,3 +203,29 @@ class FineAdmin(RegistryAdmin):
     search_fields = ("reference", *PERSON_SEARCH)
     autocomplete_fields = ("person",)
     list_select_related = ("person",)
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    """The ministry's public holidays: the ID card's issuance skips them (with Fridays and Saturdays).
+    Every addition, change and deletion is audited."""
+
+    list_display = ("date", "name_ar", "name_en")
+    date_hierarchy = "date"
+    search_fields = ("name_ar", "name_en")
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            audit_log_write(
+                action=f"registry.holiday.{'changed' if change else 'added'}",
+                officer=request.user,
+                obj=obj,
+                ip=request.META.get("REMOTE_ADDR", ""),
+                changed={n: _value(form.cleaned_data.get(n)) for n in form.changed_data},
+            )
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            audit_log_write(action="registry.holiday.deleted", officer=request.user, obj=obj, repr=str(obj))
+            super().delete_model(request, obj)

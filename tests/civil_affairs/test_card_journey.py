@@ -149,3 +149,19 @@ def test_tracking_page_shows_the_expected_date_in_both_calendars(web_client_for,
 def test_outsider_does_not_see_the_tracking_page(web_client_for, outsider):
     r = make_renewal("APPROVED", decided_at=timezone.now(), delivery_method="PICKUP", office=OfficeFactory())
     assert web_client_for(outsider).get(reverse("civil_affairs:detail", kwargs={"pk": r.pk})).status_code == 404
+
+
+@pytest.mark.django_db
+def test_an_officer_adds_a_holiday_in_admin_audited_and_the_expected_date_moves(admin_client, settings):
+    from core.models import AuditLog
+
+    settings.ID_ISSUANCE_WORKING_DAYS = 4
+    assert card_issue_date(start=SUN) == THU
+    r = admin_client.post(
+        reverse("admin:registry_holiday_add"), {"date": "2026-12-08", "name_ar": "يوم التأسيس", "name_en": "Founding Day (test)"}
+    )
+    assert r.status_code == 302
+    h = Holiday.objects.get(date=dt.date(2026, 12, 8))
+    assert AuditLog.objects.filter(action="registry.holiday.added", object_id=str(h.pk)).count() == 1
+    assert card_issue_date(start=SUN) == dt.date(2026, 12, 13)
+    assert admin_client.get(reverse("admin:registry_holiday_changelist")).status_code == 200
