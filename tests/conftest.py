@@ -17,6 +17,15 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _oidc_key_for_subprocesses():
+    """Processes the tests start (production settings checks, workers, the sample relying party)
+    get the test run's OpenID Connect signing key, as a deployment passes its key."""
+    from django.conf import settings
+
+    os.environ.setdefault("OIDC_RSA_PRIVATE_KEY", settings.OIDC_RSA_PRIVATE_KEY)
+
+
 # --- people and clients ---------------------------------------------------------------
 @pytest.fixture
 def person(db):
