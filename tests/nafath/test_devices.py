@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from PIL import Image
 
 from core.errors import ApplicationError
@@ -240,7 +240,7 @@ def test_wrong_pins_lock_the_device_for_a_time_with_a_clear_message(person, sett
         with pytest.raises(ApplicationError) as e:
             services.nafath_app_sign_in(id_number=person.id_number, pin="0000", ip="10.9.0.4")
         assert e.value.code == "INVALID_CREDENTIALS"
-    with pytest.raises(ApplicationError) as e:
+    with translation.override("en"), pytest.raises(ApplicationError) as e:
         services.nafath_app_sign_in(id_number=person.id_number, pin="0000", ip="10.9.0.4")
     assert e.value.code == "DEVICE_LOCKED" and e.value.status == 423
     assert "locked until" in e.value.message and "10 minutes" in e.value.message
