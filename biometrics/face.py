@@ -42,7 +42,7 @@ class FaceEngine(Protocol):
 
     def locate(self, rgb: np.ndarray) -> list[Box]: ...
 
-    def locate_with_landmarks(self, rgb: np.ndarray) -> tuple[list[Box], np.ndarray | None]: ...
+    def locate_with_landmarks(self, rgb: np.ndarray, *, retry: bool = True) -> tuple[list[Box], np.ndarray | None]: ...
 
     def encode(self, rgb: np.ndarray, box: Box) -> np.ndarray: ...
 
@@ -98,17 +98,18 @@ class DlibFaceEngine:
         FACE_DETECT_RETRY_UPSAMPLE (small faces), so a normal selfie pays for one pass."""
         return self._detect(rgb, landmarks=False)[0]
 
-    def locate_with_landmarks(self, rgb: np.ndarray) -> tuple[list[Box], np.ndarray | None]:
+    def locate_with_landmarks(self, rgb: np.ndarray, *, retry: bool = True) -> tuple[list[Box], np.ndarray | None]:
         """locate(), and with exactly one face its 68 landmarks (dlib's shape predictor, iBUG
         300-W order) fitted on the same downscaled copy from the same box (~1-3 ms), scaled
-        back to rgb's pixels as a float array (68, 2) of x, y."""
-        return self._detect(rgb, landmarks=True)
+        back to rgb's pixels as a float array (68, 2) of x, y. retry=False: no second,
+        upsampled pass when the first finds nothing (a live frame: the person moves closer)."""
+        return self._detect(rgb, landmarks=True, retry=retry)
 
-    def _detect(self, rgb: np.ndarray, *, landmarks: bool) -> tuple[list[Box], np.ndarray | None]:
+    def _detect(self, rgb: np.ndarray, *, landmarks: bool, retry: bool = True) -> tuple[list[Box], np.ndarray | None]:
         fr = _face_recognition()
         small, fx, fy = downscale_for_detection(rgb, self.max_side)
         found = fr.face_locations(small, number_of_times_to_upsample=self.upsample, model="hog")
-        if not found and self.retry_upsample > self.upsample:
+        if not found and retry and self.retry_upsample > self.upsample:
             found = fr.face_locations(small, number_of_times_to_upsample=self.retry_upsample, model="hog")
         h, w = rgb.shape[:2]
         boxes = [
@@ -162,7 +163,7 @@ class ScenarioFaceEngine:
         left = (w - fw) // 2
         return [(top, left + fw, top + fh, left)]
 
-    def locate_with_landmarks(self, rgb: np.ndarray) -> tuple[list[Box], np.ndarray | None]:
+    def locate_with_landmarks(self, rgb: np.ndarray, *, retry: bool = True) -> tuple[list[Box], np.ndarray | None]:
         boxes = self.locate(rgb)
         return boxes, (scenario_landmarks(boxes[0]) if len(boxes) == 1 else None)
 

@@ -144,7 +144,66 @@ def main():
     print(f"speed-up: median {med_p / med_c:.1f}x, total {sum(plains) / sum(checks):.1f}x; decisions different: {mismatches}")
     ok = mismatches == 0 and med_p / med_c >= 3
     print("TARGET MET (>= 3x faster, same decisions)" if ok else "TARGET NOT MET")
-    return 0 if ok else 1
+
+    # --- the quick check of live guidance: a camera frame of about 480 px ----------------------
+    quick_ok = quick_bench(photos, args.repeat, {p.name: c for p, c in zip(photos, checks, strict=True)})
+    return 0 if ok and quick_ok else 1
+
+
+def quick_bench(photos, repeat, full_times):
+    """Each shared photo as the camera page sends a frame (longest side
+    PHOTO_QUICK_CHECK_MAX_SIDE, JPEG quality 0.8), through what the endpoint runs: the decode
+    (upload.image_decode) and biometrics.check.photo_quick_check (detection, 68 landmarks, every
+    quality rule; no encoding, no match). Median of max(repeat, 5) per frame, next to the full
+    check of the full-size photo above. Target: median under QUICK_TARGET_MS."""
+    import io
+    import statistics
+    import time
+
+    from django.conf import settings
+    from PIL import Image
+
+    from biometrics.check import photo_quick_check
+    from biometrics.upload import image_decode
+
+    side = settings.PHOTO_QUICK_CHECK_MAX_SIDE
+    print()
+    print(f"quick check (live guidance): frames of {side} px (longest side), JPEG q80; decode + detection + landmarks + quality rules")
+    header = f"{'frame':<24}{'size':>9}{'quick':>9}{'full':>9}{'ratio':>7}  {'hint codes'}"
+    print(header)
+    print("-" * len(header))
+    quick = []
+    for p in photos:
+        img = Image.open(p).convert("RGB")
+        scale = side / max(img.size)
+        img = img.resize((round(img.width * scale), round(img.height * scale)), Image.BILINEAR)
+        buf = io.BytesIO()
+        img.save(buf, "JPEG", quality=80)
+        data = buf.getvalue()
+        times = []
+        for _ in range(max(repeat, 5)):
+            t = time.perf_counter()
+            r = photo_quick_check(image=image_decode(data=data)[0], frame=True)
+            times.append(time.perf_counter() - t)
+        q = statistics.median(times)
+        quick.append(q)
+        full = full_times[p.name]
+        print(
+            f"{p.name:<24}{img.width:>4}x{img.height:<4}{q * 1000:>7.0f}ms{full * 1000:>7.0f}ms{full / q:>7.1f}  "
+            f"{','.join(h.code for h in r.hints) or 'READY'}"
+        )
+    med_q, med_full = statistics.median(quick), statistics.median(full_times.values())
+    print("-" * len(header))
+    print(
+        f"quick: median {med_q * 1000:.0f} ms, slowest {max(quick) * 1000:.0f} ms per frame (one core); "
+        f"full check median {med_full * 1000:.0f} ms: {med_full / med_q:.1f}x"
+    )
+    ok = med_q * 1000 < QUICK_TARGET_MS
+    print(f"QUICK TARGET MET (median < {QUICK_TARGET_MS} ms)" if ok else f"QUICK TARGET NOT MET (median >= {QUICK_TARGET_MS} ms)")
+    return ok
+
+
+QUICK_TARGET_MS = 60
 
 
 if __name__ == "__main__":
