@@ -16,8 +16,11 @@ def family(transactional_db):
     IqamaFactory(person=head)
     AddressFactory(person=head)
     members = []
-    for rel in ("WIFE", "DAUGHTER"):
-        m = FamilyMemberFactory(head=head, relation=rel)
+    import datetime as dt
+
+    # a daughter of 10 (over DEPENDENT_AGE_LIMIT she could not be renewed as a dependent)
+    for rel, born in (("WIFE", dt.date(1988, 1, 15)), ("DAUGHTER", dt.date.today().replace(day=1) - dt.timedelta(days=365 * 10))):
+        m = FamilyMemberFactory(head=head, relation=rel, person=ResidentFactory(birth_date=born))
         IqamaFactory(person=m.person)
         PassportFactory(person=m.person)
         InsuranceFactory(person=m.person)
