@@ -295,6 +295,7 @@ class ActivityEntrySerializer(serializers.Serializer):
     label = serializers.CharField()
     ip = serializers.CharField()
     relying_party = serializers.CharField()
+    browser = serializers.CharField(help_text='e.g. "Chrome · Android"')
     by_officer = serializers.SerializerMethodField()
     disowned = serializers.BooleanField()
     can_disown = serializers.BooleanField()

@@ -73,6 +73,7 @@ def activity_list_for_person(*, person: Person, limit: int = 100) -> list[AuditL
     for row in rows:
         row.disowned = str(row.pk) in disowned
         row.label = activity_label(row)
+        row.browser = browser_label(row.data.get("browser", ""))
         row.relying_party = localized(row.data.get("service_ar", ""), row.data.get("service", "")) if row.data.get("relying_party") else ""
         row.can_disown = row.action not in ("nafath.activity_disowned", "nafath.device_revoked", "oidc.logout") and not row.disowned
     return rows
@@ -100,3 +101,32 @@ def activity_label(entry: AuditLog) -> str:
     if entry.officer_id:
         return str(_("An officer opened or changed your records"))
     return entry.action
+
+
+_BROWSERS = (
+    ("Edg/", "Edge"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("Chrome/", "Chrome"),
+    ("Chromium/", "Chromium"),
+    ("Safari/", "Safari"),
+)
+_SYSTEMS = (
+    ("Android", "Android"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("Linux", "Linux"),
+)
+
+
+def browser_label(user_agent: str) -> str:
+    """ "Chrome on Android" from a User-Agent header (the raw header stays in the audit row)."""
+    if not user_agent:
+        return ""
+    name = next((n for key, n in _BROWSERS if key in user_agent), "")
+    system = next((s for key, s in _SYSTEMS if key in user_agent), "")
+    if name and system:
+        return f"{name} · {system}"
+    return name or system or user_agent[:60]

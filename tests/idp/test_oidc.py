@@ -324,3 +324,31 @@ def test_officers_register_a_relying_party_in_admin(db):
     rp = RelyingParty.objects.get(name_en="Gov Portal")
     assert rp.name_ar == "بوابة حكومية" and rp.scopes == ["openid", "profile"]
     assert rp.application.redirect_uris == "https://gov.example/cb"
+
+
+def test_this_was_not_me_on_a_relying_party_sign_in_ends_its_tokens_and_session_and_officers_see_it(person, device, web_client_for):
+    from django.contrib.auth.models import User
+
+    app = make_rp()
+    c = Client()
+    tokens = _tokens(c, app, person, device)
+    bearer = f"Bearer {tokens['access_token']}"
+    assert Client().get("/oidc/userinfo/", HTTP_AUTHORIZATION=bearer).status_code == 200
+    signed_in = AuditLog.objects.get(action="auth.signed_in", person=person)
+    assert signed_in.data["relying_party"] == app.client_id
+    page = web_client_for(person, lang="en").get("/nafath/activity/").content.decode()
+    assert "Through Ministry of Tests" in page
+    r = web_client_for(person).post(f"/nafath/activity/{signed_in.pk}/not-me/")
+    assert r.status_code == 302
+    assert Client().get("/oidc/userinfo/", HTTP_AUTHORIZATION=bearer).status_code == 401  # its tokens are revoked
+    assert c.get("/dashboard/").status_code == 302  # the browser session it opened is over
+    device.refresh_from_db()
+    assert device.status == "REVOKED"  # the device that confirmed it
+    report = AuditLog.objects.get(action="nafath.activity_disowned", person=person)
+    assert report.data["oidc_tokens"] == 1 and report.data["sessions"] == 1 and report.data["devices"] == [device.pk]
+    # officers see the report in the admin's audit log
+    officer = User.objects.create_superuser("off-audit", "a@example.com", "pw-123-officer")
+    admin = Client()
+    admin.force_login(officer)
+    listing = admin.get("/admin/core/auditlog/", {"action": "nafath.activity_disowned"}).content.decode()
+    assert f"/admin/core/auditlog/{report.pk}/change/" in listing

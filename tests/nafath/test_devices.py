@@ -356,3 +356,24 @@ def test_an_officer_opening_my_record_shows_in_my_activity(person, outsider, web
     assert web_client_for(person).post(f"/nafath/activity/{row.pk}/not-me/").status_code == 302
     report = AuditLog.objects.get(action="nafath.activity_disowned", person=person)
     assert report.data["officer_entry"] is True and report.object_id == str(row.pk)
+
+
+@pytest.mark.parametrize(
+    "ua,label",
+    [
+        (
+            "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Mobile Safari/537.36",
+            "Chrome · Android",
+        ),
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
+            "Safari · iPhone",
+        ),
+        ("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0", "Firefox · Windows"),
+        ("", ""),
+    ],
+)
+def test_the_browser_of_a_sign_in_is_named_plainly(ua, label):
+    from nafath.selectors import browser_label
+
+    assert browser_label(ua) == label
