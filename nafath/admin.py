@@ -1,4 +1,6 @@
 from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.admin import ApplicationAdmin
 
@@ -37,8 +39,18 @@ class DeviceAdmin(admin.ModelAdmin):
         "pin_failures",
         "locked_until",
         "face_decision",
+        "face_distance",
+        "selfie_preview",
     )
+    exclude = ("selfie",)
     actions = ("approve", "revoke")
+
+    @admin.display(description=_("selfie"))
+    def selfie_preview(self, obj):
+        if not obj.selfie:
+            return "—"
+        url = reverse("nafath:device_selfie", args=[obj.pk])
+        return format_html('<img src="{}" alt="" style="max-inline-size: 240px; border-radius: 8px">', url)
 
     def has_add_permission(self, request):
         return False

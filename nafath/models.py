@@ -40,6 +40,10 @@ class Device(models.Model):
     pin_failures = models.PositiveSmallIntegerField(_("wrong PINs in a row"), default=0)
     locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
     face_decision = models.CharField(_("face check"), max_length=20, blank=True)
+    face_distance = models.FloatField(_("face distance"), null=True, blank=True)
+    # A pending device's selfie, encrypted in private storage, for the officer who decides; deleted
+    # once the device is approved or revoked.
+    selfie = models.CharField(_("selfie"), max_length=255, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("Nafath device")

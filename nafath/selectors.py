@@ -96,7 +96,7 @@ ACTIVITY_LABELS = {
 def activity_label(entry: AuditLog) -> str:
     if entry.action in ACTIVITY_LABELS:
         return str(ACTIVITY_LABELS[entry.action])
-    if entry.action.endswith("photo_read"):
+    if entry.action.endswith("photo_read") or entry.action == "nafath.device_selfie_read":
         return str(_("An officer opened your photo"))
     if entry.officer_id:
         return str(_("An officer opened or changed your records"))

@@ -18,6 +18,7 @@ urlpatterns = [
     path("nafath/activate/finish/", views.activate_finish, name="activate_finish"),
     path("nafath/devices/", views.devices, name="devices"),
     path("nafath/devices/<int:device_id>/revoke/", views.device_revoke, name="device_revoke"),
+    path("nafath/officer/devices/<int:device_id>/selfie/", views.device_selfie, name="device_selfie"),
     path("nafath/activity/", views.activity, name="activity"),
     path("nafath/activity/<int:entry_id>/not-me/", views.activity_not_me, name="activity_not_me"),
 ]

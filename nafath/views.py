@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -401,3 +401,21 @@ def activity_not_me(request, entry_id: int):
         raise Http404 from None
     messages.success(request, _("Thank you. We ended what this entry opened and told the officers."))
     return redirect("nafath:activity")
+
+
+@never_cache
+@require_GET
+def device_selfie(request, device_id: int):
+    """A pending device's selfie: officers only (404 for anyone else); each read is audited."""
+    user = getattr(request, "user", None)
+    if not (user is not None and user.is_authenticated and user.is_active and user.is_staff and user.has_perm("nafath.view_device")):
+        raise Http404
+    try:
+        data = services.device_selfie_read(device_id=device_id, officer=user, ip=client_ip(request))
+    except NotFound:
+        raise Http404 from None
+    if data is None:
+        raise Http404
+    response = HttpResponse(data, content_type="image/jpeg")
+    response["Cache-Control"] = "no-store, private"
+    return response

@@ -11,6 +11,7 @@ from nafath.services.devices import (
     device_pin_check,
     device_register,
     device_revoke,
+    device_selfie_read,
     pin_validate,
 )
 from nafath.services.login import (
@@ -42,6 +43,7 @@ __all__ = [
     "device_pin_check",
     "device_register",
     "device_revoke",
+    "device_selfie_read",
     "nafath_app_sign_in",
     "nafath_request_answer",
     "nafath_request_cancel",

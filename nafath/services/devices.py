@@ -19,9 +19,11 @@ import hashlib
 import hmac
 import logging
 import secrets
+import uuid
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import formats, timezone, translation
@@ -32,9 +34,11 @@ from biometrics.check import photo_check_run
 from biometrics.enrol import person_on_file_encoding
 from biometrics.face import FaceEngineError
 from biometrics.upload import image_sanitize
+from core.crypto import decrypt_bytes, encrypt_bytes
 from core.errors import ApplicationError, NotFound
 from core.idnumbers import normalize_id_number
 from core.services import audit_log_write
+from core.storage import private_storage
 from core.transitions import on_commit_robust
 from nafath.models import AccessToken, Device, DeviceActivation
 from nafath.services.limits import check_start_limits
@@ -226,6 +230,12 @@ def device_activation_complete(
     status = D.ACTIVE if decision == "MATCH" else D.PENDING
     token = new_token()
     now = timezone.now()
+    # A pending device keeps its selfie (encrypted) for the officer who decides.
+    selfie_name = (
+        private_storage.save(f"photos/nafath-selfies/{uuid.uuid4().hex}.jpg", ContentFile(encrypt_bytes(image.jpeg)))
+        if status == D.PENDING
+        else ""
+    )
     with transaction.atomic():
         locked = DeviceActivation.objects.select_for_update().get(pk=activation.pk)
         if locked.status != A.CODE_VERIFIED:
@@ -238,6 +248,8 @@ def device_activation_complete(
             status=status,
             activated_at=now if status == D.ACTIVE else None,
             face_decision=decision,
+            face_distance=result.face_match.distance if result.face_match else None,
+            selfie=selfie_name,
         )
         locked.status, locked.completed_at, locked.device = A.COMPLETED, now, device
         locked.save(update_fields=["status", "completed_at", "device"])
@@ -308,6 +320,7 @@ def device_approve(*, device_id: int, officer) -> Device:
             raise ApplicationError("INVALID_STATE", _("Only a device waiting for approval can be approved."), status=409)
         device.status, device.activated_at = D.ACTIVE, timezone.now()
         device.save(update_fields=["status", "activated_at"])
+        _selfie_delete_on_commit(device)
         audit_log_write(
             action="nafath.device_approved", person=device.person, officer=officer, obj=device, from_status=D.PENDING, to_status=D.ACTIVE
         )
@@ -339,6 +352,7 @@ def device_revoke(*, person: Person | None, device_id: int, reason: str = "revok
         before = device.status
         device.status, device.revoked_at, device.revoked_reason = D.REVOKED, timezone.now(), reason[:20]
         device.save(update_fields=["status", "revoked_at", "revoked_reason"])
+        _selfie_delete_on_commit(device)
         audit_log_write(
             action="nafath.device_revoked",
             person=device.person,
@@ -350,6 +364,30 @@ def device_revoke(*, person: Person | None, device_id: int, reason: str = "revok
             ip=ip,
         )
     return device
+
+
+def _selfie_delete_on_commit(device: Device) -> None:
+    """The decision is made: the selfie is no longer needed (biometric data is kept no longer than needed)."""
+    name = device.selfie
+    if not name:
+        return
+    Device.objects.filter(pk=device.pk).update(selfie="")
+    device.selfie = ""
+    on_commit_robust(lambda: private_storage.delete(name))
+
+
+def device_selfie_read(*, device_id: int, officer, ip: str = "") -> bytes | None:
+    """A pending device's selfie for an officer deciding on it; each read is audited (and shows in
+    the person's activity as an officer opening their photo)."""
+    device = Device.objects.select_related("person").filter(pk=device_id).first()
+    if device is None:
+        raise NotFound()
+    data = None
+    if device.selfie:
+        with private_storage.open(device.selfie, "rb") as f:
+            data = decrypt_bytes(f.read())
+    audit_log_write(action="nafath.device_selfie_read", person=device.person, officer=officer, obj=device, ip=ip, found=data is not None)
+    return data
 
 
 # --- the PIN check and the device lock --------------------------------------------------------

@@ -377,3 +377,38 @@ def test_the_browser_of_a_sign_in_is_named_plainly(ua, label):
     from nafath.selectors import browser_label
 
     assert browser_label(ua) == label
+
+
+def test_a_pending_devices_selfie_is_kept_encrypted_for_officers_only_then_deleted(
+    person, on_file, settings, web_client_for, django_capture_on_commit_callbacks
+):
+    from django.contrib.auth.models import User
+
+    from core.storage import private_storage
+
+    on_file(person)
+    settings.FACE_ENGINE_SCENARIO = "review"
+    with django_capture_on_commit_callbacks(execute=True):
+        device, _ = _activate(person, django_capture_on_commit_callbacks)
+    assert device.status == "PENDING" and device.face_decision == "REVIEW" and device.selfie
+    with private_storage.open(device.selfie, "rb") as f:
+        stored = f.read()
+    assert not stored.startswith(b"\xff\xd8")  # not a readable JPEG at rest
+    url = f"/nafath/officer/devices/{device.pk}/selfie/"
+    assert Client().get(url).status_code == 404
+    assert web_client_for(person).get(url).status_code == 404  # not even the owner: it is for the officer's decision
+    officer = User.objects.create_superuser("off-selfie", "s@example.com", "pw-123-officer")
+    c = Client()
+    c.force_login(officer)
+    r = c.get(url)
+    assert r.status_code == 200 and r["Content-Type"] == "image/jpeg" and r.content.startswith(b"\xff\xd8")
+    read = AuditLog.objects.get(action="nafath.device_selfie_read", person=person)
+    assert read.officer == officer
+    assert "An officer opened your photo" in web_client_for(person, lang="en").get("/nafath/activity/").content.decode()
+    assert f"{url}".encode() in c.get(f"/admin/nafath/device/{device.pk}/change/").content
+    name = device.selfie
+    with django_capture_on_commit_callbacks(execute=True):
+        services.device_approve(device_id=device.pk, officer=officer)
+    device.refresh_from_db()
+    assert device.selfie == "" and not private_storage.exists(name)
+    assert c.get(url).status_code == 404
