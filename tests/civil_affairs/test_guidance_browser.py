@@ -82,7 +82,7 @@ def _person():
     return p
 
 
-@pytest.mark.parametrize("lang, width", [("en", 1100), ("ar", 360)])
+@pytest.mark.parametrize("lang, width", [("en", 1100), ("ar", 360), ("ar", 1100), ("en", 360)])
 def test_live_guidance_from_a_bad_frame_to_a_good_one(browser, live_server, session_cookie_for, artifacts, camera_video, lang, width):
     from civil_affairs.models import IdRenewal, IdRenewalEvent
 
