@@ -10,7 +10,7 @@ from core import dates
 from core.errors import NotFound
 from passports.flow import IQAMA_RENEWAL
 from passports.models import IqamaRenewal, IqamaRenewalItem
-from passports.services.eligibility import Assessment, allowed_periods, assess
+from passports.services.eligibility import Assessment, allowed_periods, assess, load_facts
 from registry.models import FamilyMember, MedicalExam, Passport, Person
 
 
@@ -51,12 +51,15 @@ def family_overview_for_head(*, head: Person) -> list[FamilyRow]:
     allowed period)."""
     today = dates.today()
     members = list(dependent_list_for_head(head=head))
+    for m in members:
+        m.head = head  # the signed-in head: no query per dependent
+    facts = load_facts(head=head, members=members)
     open_ids = set(IqamaRenewalItem.objects.filter(member__in=members, is_open=True).values_list("member_id", flat=True))
     rows = []
     for m in members:
         iqama = getattr(m.person, "iqama", None)
         periods = allowed_periods(m)
-        a = assess(member=m, months=periods[0]) if iqama else None
+        a = assess(member=m, months=periods[0], facts=facts) if iqama else None
         if m.pk in open_ids:
             badge = "IN_PROGRESS"
         elif a is None or not a.eligible:

@@ -21,7 +21,7 @@ from passports import selectors, services
 from passports.flow import IQAMA_RENEWAL
 from passports.forms import MedicalResultForm, RenewalConfirmForm
 from passports.models import IqamaRenewal
-from passports.services.eligibility import allowed_periods, assess, check_from_json, rules_table
+from passports.services.eligibility import allowed_periods, assess, check_from_json, load_facts, rules_table
 from passports.services.medical import medical_exam_record
 
 STEPS = [
@@ -99,7 +99,8 @@ def checks(request):
     pairs = _selection_or_back(request)
     if pairs is None:
         return redirect("passports:family")
-    assessments = [assess(member=m, months=n) for m, n in pairs]
+    facts = load_facts(head=request.person, members=[m for m, _n in pairs])
+    assessments = [assess(member=m, months=n, facts=facts) for m, n in pairs]
     eligible_pairs = [(a.member, a.months) for a in assessments if a.eligible]
     return render(
         request,
@@ -121,7 +122,8 @@ def quote(request):
     pairs = _selection_or_back(request)
     if pairs is None:
         return redirect("passports:family")
-    assessments = [assess(member=m, months=n) for m, n in pairs]
+    facts = load_facts(head=request.person, members=[m for m, _n in pairs])
+    assessments = [assess(member=m, months=n, facts=facts) for m, n in pairs]
     if not all(a.eligible for a in assessments):
         return redirect(reverse("passports:checks") + "?" + _query(pairs))
     form = RenewalConfirmForm(request.POST or None, initial={"token": uuid.uuid4().hex})

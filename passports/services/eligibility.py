@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Max
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -264,25 +265,65 @@ def _age_rules(member: FamilyMember, age: int) -> dict:
     }
 
 
-def assess(*, member: FamilyMember, months: int, today: dt.date | None = None) -> Assessment:
-    """Every condition for renewing `member`'s iqama for `months` months, and the quote."""
+@dataclass(frozen=True)
+class Facts:
+    """The records the checks read, for one head and any number of his dependents: one query per kind
+    of record (iqamas, current passports, insurance, medical exams, unpaid fines, the head's address),
+    whatever the family's size."""
+
+    iqamas: dict  # person id → Iqama (the dependents' and the head's)
+    passports: dict  # person id → the current passport with the latest expiry
+    insurance_until: dict  # person id → the latest policy's expiry
+    exams: dict  # person id → the latest MedicalExam
+    unpaid: set  # person ids with an unpaid fine
+    head_has_address: bool
+
+
+def load_facts(*, head: Person, members: list[FamilyMember]) -> Facts:
+    person_ids = [m.person_id for m in members]
+    everyone = [*person_ids, head.pk]
+    passports, exams = {}, {}
+    for p in Passport.objects.filter(person_id__in=person_ids, current=True).order_by("person_id", "-expiry_date"):
+        passports.setdefault(p.person_id, p)
+    for e in MedicalExam.objects.filter(person_id__in=person_ids).order_by("person_id", "-id"):
+        exams.setdefault(e.person_id, e)
+    insurance = dict(
+        HealthInsurance.objects.filter(person_id__in=person_ids)
+        .values("person_id")
+        .annotate(until=Max("expiry_date"))
+        .values_list("person_id", "until")
+    )
+    return Facts(
+        iqamas={i.person_id: i for i in Iqama.objects.filter(person_id__in=everyone)},
+        passports=passports,
+        insurance_until=insurance,
+        exams=exams,
+        unpaid=_with_unpaid(everyone),
+        head_has_address=NationalAddress.objects.filter(person=head).exists(),
+    )
+
+
+def assess(*, member: FamilyMember, months: int, today: dt.date | None = None, facts: Facts | None = None) -> Assessment:
+    """Every condition for renewing `member`'s iqama for `months` months, and the quote. `facts` (from
+    load_facts) lets a page assess a whole family with one query per kind of record."""
     today = today or dates.today()
     head: Person = member.head
     dep: Person = member.person
-    iqama = Iqama.objects.filter(person=dep).first()
+    facts = facts or load_facts(head=head, members=[member])
+    iqama = facts.iqamas.get(dep.pk)
     if iqama is None:
         raise ApplicationError("IQAMA_NOT_FOUND", _("This dependent has no iqama on record; contact the passports office."), status=409)
     age = dep.age(today)
     row = fee_row_for(relation=member.relation, age=age, head_is_citizen=head.is_citizen)
     quote = renewal_quote(expiry=iqama.expiry_date, months=months, late_renewal_count=iqama.late_renewal_count, fee_row=row, today=today)
 
-    head_iqama = Iqama.objects.filter(person=head).only("expiry_date").first()
-    passport = Passport.objects.filter(person=dep, current=True).order_by("-expiry_date").first()
-    insurance_until = HealthInsurance.objects.filter(person=dep).order_by("-expiry_date").values_list("expiry_date", flat=True).first()
-    exam = MedicalExam.objects.filter(person=dep).order_by("-id").first()
+    head_iqama = facts.iqamas.get(head.pk)
+    passport = facts.passports.get(dep.pk)
+    insurance_until = facts.insurance_until.get(dep.pk)
+    exam = facts.exams.get(dep.pk)
     min_days = settings.PASSPORT_MIN_VALIDITY_DAYS
     periods = allowed_periods(member)
-    unpaid = _with_unpaid([head.pk, dep.pk])
+    unpaid = facts.unpaid
     head_blocks = settings.IQAMA_HEAD_VIOLATIONS_BLOCK
     insurance_through = settings.IQAMA_INSURANCE_VALID_THROUGH
     insurance_needed_until = quote.new_expiry if insurance_through == "new_expiry" else today
@@ -292,7 +333,7 @@ def assess(*, member: FamilyMember, months: int, today: dt.date | None = None) -
         "UNPAID_VIOLATIONS": (dep.pk not in unpaid, {}),
         "HEAD_UNPAID_VIOLATIONS": (not (head_blocks and head.pk in unpaid), {}),
         "PASSPORT_VALIDITY": (passport is not None and (passport.expiry_date - today).days >= min_days, {"days": min_days}),
-        "NATIONAL_ADDRESS": (NationalAddress.objects.filter(person=head).exists(), {}),
+        "NATIONAL_ADDRESS": (facts.head_has_address, {}),
         "HEALTH_INSURANCE": (
             insurance_until is not None and insurance_until >= insurance_needed_until,
             {"variant": insurance_through} if insurance_through == "new_expiry" else {},
