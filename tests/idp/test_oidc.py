@@ -352,3 +352,19 @@ def test_this_was_not_me_on_a_relying_party_sign_in_ends_its_tokens_and_session_
     admin.force_login(officer)
     listing = admin.get("/admin/core/auditlog/", {"action": "nafath.activity_disowned"}).content.decode()
     assert f"/admin/core/auditlog/{report.pk}/change/" in listing
+
+
+def test_this_was_not_me_on_a_consent_revokes_that_relying_partys_tokens_only(person, device, web_client_for):
+    one = make_rp()
+    two = make_rp(name_en="Two", name_ar="اثنان", redirect="https://two.example/cb")
+    t1 = _tokens(Client(), one, person, device)
+    c2 = Client()
+    verifier, challenge = pkce()
+    url = authorize_url(two, challenge=challenge, redirect="https://two.example/cb")
+    nafath_confirm(c2, person, device, url)
+    code = code_from(consent(c2, url)["Location"])["code"]
+    t2 = token_request(Client(), two, code, verifier, redirect="https://two.example/cb").json()
+    entry = AuditLog.objects.get(action="oidc.authorized", person=person, data__relying_party=one.client_id)
+    assert web_client_for(person).post(f"/nafath/activity/{entry.pk}/not-me/").status_code == 302
+    assert Client().get("/oidc/userinfo/", HTTP_AUTHORIZATION=f"Bearer {t1['access_token']}").status_code == 401
+    assert Client().get("/oidc/userinfo/", HTTP_AUTHORIZATION=f"Bearer {t2['access_token']}").status_code == 200
