@@ -165,3 +165,34 @@ def test_an_officer_adds_a_holiday_in_admin_audited_and_the_expected_date_moves(
     assert AuditLog.objects.filter(action="registry.holiday.added", object_id=str(h.pk)).count() == 1
     assert card_issue_date(start=SUN) == dt.date(2026, 12, 13)
     assert admin_client.get(reverse("admin:registry_holiday_changelist")).status_code == 200
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_tracking_page_in_chromium(browser, live_server, session_cookie_for, artifacts, transactional_db, lang):
+    """The expected issue date on the tracking page at 360 px and on a desktop (screenshots
+    artifacts/screenshots/idrenewal-expected-<lang>-<size>.png), no sideways scroll on the phone."""
+    person = PersonFactory()
+    Holiday.objects.create(date=dt.date(2026, 12, 8), name_ar="عطلة", name_en="A holiday")
+    r = make_renewal(
+        "PRINTING",
+        person=person,
+        decided_at=timezone.make_aware(dt.datetime(2026, 12, 6, 9)),
+        delivery_method="PICKUP",
+        office=OfficeFactory(),
+    )
+    cookie = session_cookie_for(person)
+    for size, viewport in (("phone", {"width": 360, "height": 780}), ("desktop", {"width": 1280, "height": 900})):
+        ctx = browser.new_context(viewport=viewport, locale="ar-SA" if lang == "ar" else "en-US")
+        ctx.add_cookies([cookie, {"name": "absher_lang", "value": lang, "url": live_server.url}])
+        page = ctx.new_page()
+        page.goto(f"{live_server.url}{reverse('civil_affairs:detail', kwargs={'pk': r.pk})}")
+        cell = page.get_by_test_id("card-expected")
+        # 14 working days from Sunday 6 December with Tuesday 8 a holiday: Thursday 24 + 1 → Sunday 27
+        assert cell.get_attribute("data-date") == "2026-12-27"
+        assert "2026/12/27" in cell.inner_text()
+        if size == "phone":
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        page.get_by_test_id("tracking").scroll_into_view_if_needed()
+        page.screenshot(path=str(artifacts / f"idrenewal-expected-{lang}-{size}.png"), full_page=True)
+        ctx.close()

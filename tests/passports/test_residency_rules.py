@@ -272,5 +272,6 @@ def test_family_page_query_count_does_not_grow_with_the_family(head, web_client_
     with CaptureQueriesContext(connection) as four:
         page = c.get(reverse("passports:family")).content.decode()
     assert page.count('data-badge="BLOCKED"') == 2
+    assert page.count('data-testid="review-') == 2  # the son of 19 and the daughter of 20, not blocked
     assert len(four) == len(two), [q["sql"][:80] for q in four.captured_queries]
     assert len(two) <= 12
