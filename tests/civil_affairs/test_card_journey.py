@@ -180,6 +180,7 @@ def test_tracking_page_in_chromium(browser, live_server, session_cookie_for, art
         decided_at=timezone.make_aware(dt.datetime(2026, 12, 6, 9)),
         delivery_method="PICKUP",
         office=OfficeFactory(),
+        check_status="PASSED",
     )
     cookie = session_cookie_for(person)
     for size, viewport in (("phone", {"width": 360, "height": 780}), ("desktop", {"width": 1280, "height": 900})):
