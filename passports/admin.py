@@ -24,7 +24,8 @@ def can_decide(renewal: IqamaRenewal) -> bool:
 
 
 def _checks_html(checks):
-    failed = [check_from_json(c) for c in checks if not c.get("passed")]
+    # failed checks, and those met only on an officer's review (proof of study, of single status)
+    failed = [check_from_json(c) for c in checks if not c.get("passed") or c.get("review")]
     if not checks:
         return "—"
     if not failed:

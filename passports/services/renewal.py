@@ -9,7 +9,7 @@ import uuid
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError, NotFound
@@ -95,6 +95,11 @@ def _line_items(assessments: list[Assessment]) -> list[LineItem]:
         dep = a.member.person
         for fi in a.quote.items:
             ar, en = ITEM_TEXTS[fi.code]
+            if fi.code == IQAMA_FEE:  # name the fee table's row on the bill and the receipt
+                with translation.override("ar"):
+                    ar = f"{ar} ({a.quote.fee_row_label})"
+                with translation.override("en"):
+                    en = f"{en} ({a.quote.fee_row_label})"
             out.append(
                 LineItem(
                     code=fi.code,

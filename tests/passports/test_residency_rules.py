@@ -140,12 +140,23 @@ def test_a_review_check_lets_the_head_pay_and_the_renewal_goes_to_an_officer(hea
     old_expiry = Iqama.objects.get(person=m.person).expiry_date
     r = renewal_submit(head=head, items=[{"dependent_id": m.pk, "months": 6}])
     assert r.status == "AWAITING_PAYMENT"
+    fee_line = r.payment.items.get(code="IQAMA_FEE")
+    assert fee_line.description_en.startswith("Iqama renewal fee (Dependent or companion aged 18 or over) — ")
+    assert fee_line.description_ar.startswith("رسوم تجديد الإقامة (تابع أو مرافق عمره 18 سنة فأكثر) — ")
     with django_capture_on_commit_callbacks(execute=True):
         payment_mark_paid(payment_id=r.payment_id, method="SADAD", bank_reference=f"BR-{r.pk}")
     r.refresh_from_db()
     assert r.status == "UNDER_REVIEW"
     assert r.stop_reason == f"{m.person.id_number}: PROOF_OF_STUDY"
     assert r.items.get().applied_at is None
+    # the officer's page marks the review check as such
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    officer = Client()
+    officer.force_login(User.objects.create_superuser("rules-officer", "o@example.com", "pass-123-rules"))
+    page = officer.get(reverse("admin:passports_iqamarenewal_decide", args=[r.pk])).content.decode()
+    assert "<td><code>PROOF_OF_STUDY</code></td><td>⚠ مراجعة موظف</td>" in page  # officers read Arabic by default
     assert Iqama.objects.get(person=m.person).expiry_date == old_expiry  # nothing applied before the officer decides
 
 
