@@ -197,3 +197,21 @@ def test_tracking_page_in_chromium(browser, live_server, session_cookie_for, art
         page.get_by_test_id("tracking").scroll_into_view_if_needed()
         page.screenshot(path=str(artifacts / f"idrenewal-expected-{lang}-{size}.png"), full_page=True)
         ctx.close()
+
+
+@pytest.mark.django_db
+def test_the_calendar_is_seeded_with_the_public_holidays_of_2026_to_2030(settings):
+    """registry's data migration: Founding Day, National Day and the two Eids (Umm al-Qura)."""
+    got = {h.date: h.name_en for h in Holiday.objects.filter(date__year=2027)}
+    assert got[dt.date(2027, 2, 22)] == "Founding Day"
+    assert got[dt.date(2027, 9, 23)] == "National Day"
+    assert [d for d, n in sorted(got.items()) if n == "Eid al-Fitr holiday"] == [
+        dt.date(2027, 3, 9) + dt.timedelta(days=i) for i in range(4)
+    ]
+    assert [d for d, n in sorted(got.items()) if n == "Eid al-Adha holiday"] == [
+        dt.date(2027, 5, 15) + dt.timedelta(days=i) for i in range(4)
+    ]
+    assert len(got) == 10
+    # Eid al-Fitr 1448 starts on Tuesday 9 March 2027: a card approved on Sunday 7 March waits for the holiday
+    settings.ID_ISSUANCE_WORKING_DAYS = 3
+    assert card_issue_date(start=dt.date(2027, 3, 7)) == dt.date(2027, 3, 15)  # Mon 8, (Tue-Fri Eid, Fri-Sat), Sun 14, Mon 15
