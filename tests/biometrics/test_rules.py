@@ -195,3 +195,31 @@ def test_scenario_double_gives_a_passing_face_to_the_synthetic_portrait(settings
     r = photo_quick_check(image=img, frame=False, engine=engine)
     assert r.passed is True, r.metrics
     assert r.metrics["roll_deg"] == 0.0 and r.metrics["yaw_ratio"] == 0.0
+
+
+def test_contact_sheet_of_the_faulty_builds(artifacts):
+    """Every faulty build of the landmark rules with the codes and flags it got, saved to
+    artifacts/screenshots/photo-check-landmark-samples.png to look at."""
+    from PIL import ImageDraw
+
+    samples = [
+        ("compliant obama_1", pi.compliant("obama_1.jpg"), []),
+        ("sepia", pi.sepia("obama_1.jpg"), ["NOT_COLOUR"]),
+        ("greyscale", pi.greyscale("biden_2.jpg"), ["NOT_COLOUR"]),
+        ("rotated 12", pi.rotated("obama_1.jpg", 12), ["HEAD_TILTED"]),
+        ("eyes shut", pi.eyes_closed("biden_2.jpg"), ["EYES_CLOSED"]),
+        ("mouth open", pi.mouth_open("obama_1.jpg", 0.35), ["MOUTH_OPEN"]),
+        ("red eyes", pi.red_eyes("obama_3.jpg", 0.1), ["RED_EYE"]),
+        ("glasses", pi.with_glasses("obama_2.jpg"), ["POSSIBLE_GLASSES"]),
+    ]
+    w, h = 240, 330
+    sheet = Image.new("RGB", (w * 4, h * 2), "white")
+    draw = ImageDraw.Draw(sheet)
+    for i, (label, img, expected) in enumerate(samples):
+        r = _run(img)
+        got = r.reason_codes + r.flags
+        assert got == expected, (label, got, r.metrics)
+        x, y = (i % 4) * w, (i // 4) * h
+        sheet.paste(img.resize((w, 300)), (x, y))
+        draw.text((x + 6, y + 304), f"{label}: {', '.join(got) or 'passes'}", fill=(0, 0, 0))
+    sheet.save(artifacts / "photo-check-landmark-samples.png")
