@@ -101,6 +101,7 @@ PHOTO_GLASSES_SCORE = env.float("PHOTO_GLASSES_SCORE", default=0.40)  # dark bar
 # Live guidance (the quick check: detection and the quality rules, no face match, nothing stored).
 PHOTO_QUICK_CHECK_MAX_SIDE = env.int("PHOTO_QUICK_CHECK_MAX_SIDE", default=480)  # a bigger frame is scaled down to this first
 PHOTO_QUICK_CHECK_MAX_BYTES = env.int("PHOTO_QUICK_CHECK_MAX_BYTES", default=512 * 1024)
+PHOTO_QUICK_CHECK_MAX_PIXELS = env.int("PHOTO_QUICK_CHECK_MAX_PIXELS", default=2_500_000)  # a frame, from its header, before decoding
 PHOTO_QUICK_CHECK_PER_MINUTE = env.int("PHOTO_QUICK_CHECK_PER_MINUTE", default=90)  # per person (the page polls about once a second)
 ID_PHOTO_UPLOAD_PRECHECK = env.bool("ID_PHOTO_UPLOAD_PRECHECK", default=True)  # refuse a failing upload before it spends an attempt
 # A camera photo's capture time (sent by the page) is kept when it is at most this old when received.
