@@ -103,10 +103,11 @@ def image_sanitize(*, data: bytes) -> SanitizedImage:
     return SanitizedImage(jpeg=out.getvalue(), width=rgb.width, height=rgb.height, sha256=sha256)
 
 
-def image_decode(*, data: bytes, max_bytes: int | None = None) -> tuple[Image.Image, str]:
+def image_decode(*, data: bytes, max_bytes: int | None = None, max_pixels: int | None = None) -> tuple[Image.Image, str]:
     """The same checks as image_sanitize, without the new JPEG: an upright RGB image (for the
-    live quick check, which keeps nothing) and the sha256 of the raw bytes. max_bytes: a
-    lower size cap than PHOTO_MAX_UPLOAD_BYTES (a live frame is small)."""
+    live quick check, which keeps nothing) and the sha256 of the raw bytes. max_bytes,
+    max_pixels: lower caps than PHOTO_MAX_UPLOAD_BYTES / PHOTO_MAX_PIXELS (a live frame is
+    small; a tiny file can still declare a huge picture)."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise _invalid("not bytes")
     data = bytes(data)
@@ -128,8 +129,9 @@ def image_decode(*, data: bytes, max_bytes: int | None = None) -> tuple[Image.Im
         width, height = img.size
         if width <= 0 or height <= 0:
             raise _invalid("empty image")
-        if width * height > settings.PHOTO_MAX_PIXELS:
-            raise _too_large({"width": width, "height": height, "max_pixels": settings.PHOTO_MAX_PIXELS})
+        pixel_cap = min(settings.PHOTO_MAX_PIXELS, max_pixels or settings.PHOTO_MAX_PIXELS)
+        if width * height > pixel_cap:
+            raise _too_large({"width": width, "height": height, "max_pixels": pixel_cap})
         try:
             _strict_load(img)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:

@@ -98,12 +98,13 @@ def _eligible_or_409(person: Person):
 def renewal_photo_quick_check(*, person: Person, data: bytes) -> QuickCheckResult:
     """Live guidance for the camera page: one small frame (PHOTO_QUICK_CHECK_MAX_BYTES, scaled
     to PHOTO_QUICK_CHECK_MAX_SIDE) through detection and every quality rule, no face match.
+    PHOTO_QUICK_CHECK_MAX_PIXELS, read from the header before decoding.
     Nothing is stored: no request, no photo, no history row, no audit row; it spends none of
     the person's attempts. Only for a person who may renew now (409 NOT_ELIGIBLE otherwise),
     rate-limited per person (429). An engine failure is 503 ENGINE_UNAVAILABLE."""
     _eligible_or_409(person)
     _quick_check_hit(person=person)
-    image, _sha = image_decode(data=data, max_bytes=settings.PHOTO_QUICK_CHECK_MAX_BYTES)
+    image, _sha = image_decode(data=data, max_bytes=settings.PHOTO_QUICK_CHECK_MAX_BYTES, max_pixels=settings.PHOTO_QUICK_CHECK_MAX_PIXELS)
     try:
         return photo_engine_quick_check(frame=True, image=image)
     except FaceEngineError as exc:

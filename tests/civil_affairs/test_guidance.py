@@ -141,6 +141,10 @@ def test_quick_check_refuses_a_big_or_broken_frame(api_client_for, due, scenario
         API, {"frame": frame_file(pi.to_jpeg(pi.Image.new("RGB", (2000, 2000), (200, 10, 10)), quality=100) * 3)}, format="multipart"
     )
     assert r.status_code == 400 and r.json()["error"]["code"] == "IMAGE_TOO_LARGE"
+    # a small file declaring a big picture: refused from its header
+    r = c.post(API, {"frame": frame_file(pi.png_bomb(2000, 2000), "f.png")}, format="multipart")
+    assert r.status_code == 400 and r.json()["error"]["code"] == "IMAGE_TOO_LARGE"
+    assert r.json()["error"]["details"] == {"width": 2000, "height": 2000, "max_pixels": 2_500_000}
     r = c.post(API, {"frame": frame_file(pi.not_an_image()[:5000])}, format="multipart")
     assert r.status_code == 400 and r.json()["error"]["code"] == "INVALID_IMAGE"
     r = c.post(API, {}, format="multipart")
