@@ -23,6 +23,9 @@
     frameHeight = parseInt(box.dataset.frameHeight, 10) || 480,
     period = parseInt(box.dataset.periodMs, 10) || 1000,
     small = document.createElement("canvas"),
+    tiny = document.createElement("canvas"),
+    previous = null,
+    MOTION = 12, // mean luma change (0-255) between two polls that reads as moving
     timer = null,
     busy = false,
     stopped = false;
@@ -46,10 +49,31 @@
     if (!stopped) timer = setTimeout(poll, ms);
   }
 
+  function moved(c) {
+    // The frame at 24 x 30: did it change much since the last poll? (Stateless on the server,
+    // so "hold still" for movement is told here; a blurred frame is told by the quick check.)
+    tiny.width = 24; tiny.height = 30;
+    var ctx = tiny.getContext("2d", {willReadFrequently: true});
+    ctx.drawImage(video, c.x, c.y, c.w, c.h, 0, 0, 24, 30);
+    var px = ctx.getImageData(0, 0, 24, 30).data, luma = new Float32Array(720), diff = 0;
+    for (var i = 0; i < 720; i++) luma[i] = 0.299 * px[4 * i] + 0.587 * px[4 * i + 1] + 0.114 * px[4 * i + 2];
+    if (previous) { for (var j = 0; j < 720; j++) diff += Math.abs(luma[j] - previous[j]); diff /= 720; }
+    var wasMoving = previous !== null && diff > MOTION;
+    previous = luma;
+    return wasMoving;
+  }
+
   function poll() {
     if (busy || stopped || !video.videoWidth) { schedule(period); return; }
+    var c = crop();
+    if (moved(c)) {
+      setState(false, box.dataset.holdStill);
+      stage.dataset.hintCode = "HOLD_STILL_MOVING";
+      schedule(period);
+      return;
+    }
     busy = true;
-    var c = crop(), scale = Math.min(1, frameHeight / c.h);
+    var scale = Math.min(1, frameHeight / c.h);
     small.width = Math.round(c.w * scale); small.height = Math.round(c.h * scale);
     small.getContext("2d").drawImage(video, c.x, c.y, c.w, c.h, 0, 0, small.width, small.height);
     small.toBlob(function (blob) {
