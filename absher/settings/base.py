@@ -190,7 +190,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # The OpenAPI enum of a Nafath request's status gets a stable name.
-    "ENUM_NAME_OVERRIDES": {"NafathStatusEnum": ["WAITING", "COMPLETED", "REJECTED", "EXPIRED"]},
+    # One name per choice set that appears under the same field name in several components.
+    "ENUM_NAME_OVERRIDES": {
+        "NafathStatusEnum": ["WAITING", "COMPLETED", "REJECTED", "EXPIRED"],
+        "PaymentStatusEnum": ["PENDING", "PAID", "FAILED", "EXPIRED", "REFUNDED"],
+        "VisaStatusEnum": ["AWAITING_PAYMENT", "ISSUED", "USED_EXIT", "RETURNED", "LAPSED", "CANCELLED"],
+        "VisaTypeEnum": ["SINGLE", "MULTIPLE"],
+        "OutstandingTypeEnum": ["civil_fine", "traffic", "visa_fine"],
+    },
 }
 
 # --- Email and SMS (sandbox by default)
