@@ -1,0 +1,11 @@
+import uuid
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _own_rate_limit_counters(settings):
+    """Each Nafath test counts its own rate limits: the same cache backend (Redis when
+    REDIS_URL is set) under a key prefix of its own, so counters left by another test in the
+    window (same ID number or address) never decide this one, and nothing is flushed."""
+    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"nafath-test-{uuid.uuid4().hex}"}}
