@@ -19,6 +19,7 @@ from payments import hooks, selectors, services
 from payments.api import payment_output
 from payments.flow import PAYMENT, payment_has_receipt
 from payments.forms import BillLookupForm, CardForm
+from payments.gateway import card_gateway
 from payments.models import Payment
 from payments.pdf import receipt_pdf_bytes
 
@@ -73,6 +74,8 @@ def payment_detail(request, pk):
 def checkout(request, pk):
     payment = selectors.payment_get_for_person(person=request.person, payment_id=pk)
     error = None
+    if request.method == "POST" and card_gateway() is None:
+        raise Http404  # no card gateway in this deployment: the bill is paid through SADAD
     if request.method == "POST":
         form = CardForm(request.POST)
         if form.is_valid():
@@ -114,6 +117,8 @@ def checkout(request, pk):
             "form": form,
             "error": error,
             "payable": payable,
+            "card_enabled": card_gateway() is not None,
+            "sandboxes": settings.SANDBOXES_ENABLED,
             "request_url": _request_url(payment),
             "sandbox_declined": settings.PAYMENT_SANDBOX_DECLINED_CARDS[0] if settings.PAYMENT_SANDBOX_DECLINED_CARDS else "",
         },
@@ -145,7 +150,10 @@ def receipt_pdf(request, pk):
 @require_http_methods(["GET", "POST"])
 def sadad_bank(request):
     """The sandbox bank: find one of your bills by its number and pay it. Paying calls the same
-    function the bank's signed notification endpoint calls, with a body signed by the secret."""
+    function the bank's signed notification endpoint calls, with a body signed by the secret.
+    A sandbox: it exists only while SANDBOXES_ENABLED is on."""
+    if not settings.SANDBOXES_ENABLED:
+        raise Http404
     payment = None
     form = BillLookupForm(request.POST or request.GET or None)
     if form.is_valid():

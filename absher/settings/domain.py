@@ -144,6 +144,9 @@ SADAD_SIGNATURE_TOLERANCE_SECONDS = env.int("SADAD_SIGNATURE_TOLERANCE_SECONDS",
 PAYMENT_BILL_LIFETIME_HOURS = env.int("PAYMENT_BILL_LIFETIME_HOURS", default=72)
 # Sandbox cards the fake gateway declines (any other Luhn-valid number succeeds).
 PAYMENT_SANDBOX_DECLINED_CARDS = env.list("PAYMENT_SANDBOX_DECLINED_CARDS", default=["4000000000000002"])
+# The card gateway when sandboxes are off (payments.gateway): the dotted path of a class with
+# charge(); empty in production until an acquirer is integrated, so card checkout does not exist.
+PAYMENT_CARD_GATEWAY = env("PAYMENT_CARD_GATEWAY", default="")
 # PAID payments not handed over this long after payment are re-queued by the sweeper.
 PAYMENT_FULFIL_SWEEP_AFTER_SECONDS = env.int("PAYMENT_FULFIL_SWEEP_AFTER_SECONDS", default=120)
 # Card testing protection: a bill takes no more card attempts after this many declines (SADAD stays open).

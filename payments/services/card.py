@@ -9,11 +9,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError, error_body
 from core.services import audit_log_write
 from payments.flow import PAYMENT
+from payments.gateway import card_gateway
 from payments.models import IdempotencyKey, Payment, PaymentEvent
 from payments.selectors import payment_get_for_person
 from payments.services.bills import payable_or_error, payment_event_add, payment_mark_paid
@@ -64,13 +66,16 @@ def payment_pay_by_card(
     cvv: str,
     render: Callable[[Payment], dict],
 ) -> CardResult:
-    """Charge the sandbox card once per (person, Idempotency-Key).
+    """Charge the card through the gateway in force (payments.gateway) once per (person, Idempotency-Key).
 
     One transaction: insert the key row first (a concurrent request with the same key blocks
     on the unique index until this one commits, then replays the stored answer), lock the
     payment, charge, store the answer. `render(payment) -> dict` is the API's output shape,
     stored so a replay returns the same answer."""
     payment_get_for_person(person=person, payment_id=payment_id)  # 404 for another person's payment
+    gateway = card_gateway()
+    if gateway is None:  # no card gateway in this deployment: card checkout does not exist
+        raise Http404
     request_hash = _request_hash(
         {"payment": int(payment_id), "card": card_number, "m": int(expiry_month), "y": int(expiry_year), "cvv": cvv}
     )
@@ -89,7 +94,12 @@ def payment_pay_by_card(
                 error = ApplicationError(
                     "CARD_ATTEMPTS_EXCEEDED", _("Too many declined cards for this bill. Pay it through SADAD instead."), status=429
                 )
-            if error is None and card_number in settings.PAYMENT_SANDBOX_DECLINED_CARDS:
+            charge = None
+            if error is None:
+                charge = gateway.charge(
+                    card_number=card_number, expiry_month=int(expiry_month), expiry_year=int(expiry_year), cvv=cvv, amount=payment.amount
+                )
+            if charge is not None and not charge.approved:
                 error = ApplicationError(
                     "CARD_DECLINED", _("The card was declined by the bank. Try another card or pay the SADAD bill."), status=402
                 )
@@ -98,7 +108,7 @@ def payment_pay_by_card(
             if error is not None:
                 status, body = error.status, error_body(error.code, error.message, error.details)
             else:
-                payment, _changed = payment_mark_paid(payment_id=payment.pk, method=Payment.Method.CARD, card_last4=card_number[-4:])
+                payment, _changed = payment_mark_paid(payment_id=payment.pk, method=Payment.Method.CARD, card_last4=charge.last4)
                 status, body = 200, render(payment)
             row.response_status, row.response_body = status, body
             row.save(update_fields=["response_status", "response_body"])
