@@ -273,9 +273,13 @@ def test_concurrent_wrong_pins_cannot_overshoot_the_rate_limit(person, race, set
     device, _ = services.device_register(person=person, pin="1234")
     outcomes = race(lambda i: services.nafath_app_sign_in(id_number=person.id_number, pin="0000", ip="10.9.0.5"), n=6)
     codes = [o.code for o in outcomes]
-    assert codes.count("INVALID_CREDENTIALS") == 2 and codes.count("RATE_LIMITED") == 4
+    # Two counters (per address and per ID number) are taken one after the other, so under a
+    # race a try can be refused by a slot another try took on the other counter: fewer than the
+    # limit may get through, never more. What must hold is that no try overshoots.
+    allowed = codes.count("INVALID_CREDENTIALS")
+    assert 1 <= allowed <= 2 and codes.count("RATE_LIMITED") == 6 - allowed
     device.refresh_from_db()
-    assert device.pin_failures == 2
+    assert device.pin_failures == allowed
 
 
 # --- my activity ------------------------------------------------------------------------------------
