@@ -74,6 +74,14 @@ def test_compose_file_has_every_service_with_its_command():
         assert s["depends_on"]["postgres"]["condition"] == "service_healthy"
         assert s["depends_on"]["redis"]["condition"] == "service_healthy"
         assert "private-data:/data/private" in s["volumes"]  # web writes photos the worker reads
+        # Every secret production refuses to start without is passed through, required (":?").
+        import re
+
+        production = (ROOT / "absher" / "settings" / "production.py").read_text()
+        required = set(re.findall(r'_required\("([A-Z_]+)"\)', production)) | {"BIOMETRIC_KEYS"}
+        assert required >= {"SECRET_KEY", "SADAD_WEBHOOK_SECRET", "OIDC_RSA_PRIVATE_KEY"}
+        missing = {n for n in required if ":?" not in str(env.get(n, ""))}
+        assert missing == set()
     assert services["postgres"]["image"].startswith("postgres:")
     assert services["redis"]["image"].startswith("redis:")
     assert "pg_isready" in " ".join(services["postgres"]["healthcheck"]["test"])
