@@ -48,7 +48,7 @@ def person_photo_enroll(*, person, data: bytes) -> None:
     name = private_storage.save(f"photos/on-file/{uuid.uuid4().hex}.jpg.enc", ContentFile(encrypt_bytes(image.jpeg)))
     try:
         with transaction.atomic():
-            p = Person.objects.select_for_update().get(pk=person.pk)
+            p = Person.objects.select_for_update(no_key=True).get(pk=person.pk)
             previous = p.photo
             p.photo = name
             p.photo_enrolled_at = timezone.now()

@@ -10,6 +10,8 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
 [ -d /usr/share/fonts/truetype/noto ] || need+=(fonts-noto-core)
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)   # the PDF tests render and read receipts
+command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing system packages: ${need[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -36,6 +38,16 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   UV_PROJECT_ENVIRONMENT=.venv UV_PYTHON_DOWNLOADS=never UV_LINK_MODE=copy \
     "$UV" sync --locked --all-groups --python .venv/bin/python --quiet
   echo "$want" > "$stamp"
+fi
+
+# Browser-test tools from the npm registry, pinned by package-lock.json (axe-core for the
+# accessibility tests). Re-installed only when the lock changed.
+npm_stamp=node_modules/.lock.sha256
+npm_want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ "$(cat "$npm_stamp" 2>/dev/null)" != "$npm_want" ]; then
+  echo "setup: installing npm packages from package-lock.json"
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
+  echo "$npm_want" > "$npm_stamp"
 fi
 
 # Compile the Arabic catalogues when a .mo is missing or older than its .po.

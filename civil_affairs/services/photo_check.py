@@ -219,7 +219,7 @@ def renewal_create(
     name = private_storage.save(f"id_renewals/{person.pk}/{uuid.uuid4().hex}.jpg.enc", ContentFile(encrypt_bytes(image.jpeg)))
     try:
         with transaction.atomic():
-            Person.objects.select_for_update().filter(pk=person.pk).first()  # serialise one person's attempts
+            Person.objects.select_for_update(no_key=True).filter(pk=person.pk).first()  # serialise one person's attempts
             if IdRenewal.objects.filter(person=person, status__in=IdRenewal.OPEN_STATUSES).exists():
                 raise _in_progress_error()
             renewal = IdRenewal.objects.create(

@@ -125,7 +125,7 @@ def renewal_submit(*, head: Person, items: list[dict], idempotency_key: str | No
     try:
         with transaction.atomic():
             # Serialise submissions of one head (two tabs, double clicks): lock his registry row.
-            Person.objects.select_for_update().get(pk=head.pk)
+            Person.objects.select_for_update(no_key=True).get(pk=head.pk)
             existing = IqamaRenewal.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
             if existing is not None:
                 raise ApplicationError(

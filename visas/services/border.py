@@ -34,7 +34,7 @@ def border_crossing_record(*, actor: Person, person_id, direction: str, port: st
     traveller = traveller_get_for(person=actor, person_id=person_id)
     today = dates.today()
     with transaction.atomic():
-        person = Person.objects.select_for_update().get(pk=traveller.pk)
+        person = Person.objects.select_for_update(no_key=True).get(pk=traveller.pk)
         visa = None
         if direction == BorderCrossing.Direction.EXIT:
             if not person.inside_kingdom:

@@ -110,8 +110,12 @@ def application_submit(*, person: Person, items: list[dict], idempotency_key: st
     wanted = parse_items(person=person, items=items)
     try:
         with transaction.atomic():
-            # Serialise one person's submissions (two tabs, double clicks): lock his registry row.
-            Person.objects.select_for_update().get(pk=person.pk)
+            # Serialise submissions touching the same people (two tabs, a double click, the head and his
+            # wife applying for her at once): lock the applicant's and every traveller's registry row, in
+            # one order so two submissions never wait on each other. FOR NO KEY UPDATE: rows that only
+            # point at these people (visas, payments, the audit) can still be inserted meanwhile.
+            people = sorted({person.pk, *(t.pk for t, _t, _m in wanted)})
+            list(Person.objects.select_for_update(no_key=True).filter(pk__in=people).order_by("pk").values_list("pk", flat=True))
             if idempotency_key:
                 existing = VisaApplication.objects.filter(idempotency_key=idempotency_key).first()
                 if existing is not None:
