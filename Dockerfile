@@ -5,6 +5,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     DJANGO_SETTINGS_MODULE=absher.settings.production
 RUN apt-get update \
     && apt-get install -y --no-install-recommends gettext fonts-noto-core libgomp1 \
+       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 # The runtime dependencies and the `face` group only (no test or dev tools), exactly as locked
@@ -20,8 +21,10 @@ RUN pip install "uv==${UV_VERSION}" \
     && rm /tmp/requirements.lock
 COPY . .
 # Build-time only values so collectstatic/compilemessages can import the settings.
+# (WeasyPrint's Pango and HarfBuzz above: the receipts and printouts are rendered from HTML.)
 RUN export SECRET_KEY=build-only SADAD_WEBHOOK_SECRET=build-only \
         BIOMETRIC_KEYS="$(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
+        OIDC_RSA_PRIVATE_KEY="$(python -c 'from cryptography.hazmat.primitives import serialization as s; from cryptography.hazmat.primitives.asymmetric import rsa; print(rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(s.Encoding.PEM, s.PrivateFormat.PKCS8, s.NoEncryption()).decode())')" \
     && python manage.py compilemessages --ignore=.venv -v 0 \
     && python manage.py collectstatic --noinput -v 0
 RUN useradd --create-home --uid 1000 absher && mkdir -p /data/private /data/media && chown -R absher /data

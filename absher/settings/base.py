@@ -37,6 +37,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",  # officers' admin login: lock-out after repeated failures (see "Officers' admin login" below)
+    "django_otp",  # officers' second factor (TOTP) on the admin
+    "django_otp.plugins.otp_totp",
     # Arrows point down only (import-linter holds it, see pyproject.toml):
     # portal → services (nafath, civil_affairs, passports, fines) → payments → notifications → biometrics → registry → core
     "core",
@@ -64,9 +67,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified() (the officer's TOTP)
     "core.middleware.PersonMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: answers a locked-out admin login with the lock-out page
 ]
 
 ROOT_URLCONF = "absher.urls"
@@ -100,9 +105,24 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: Redis when REDIS_URL is set (it is also Celery's broker, see celery.py).
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Short socket timeouts: with Redis down or unreachable a rate limit falls back at once
+    # (core.ratelimit) instead of holding the request.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=1.0),
+                "socket_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=1.0),
+            },
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The API's and the pages' answer when the database, the cache or the broker is down: 503 with
+# this Retry-After (core.errors.OUTAGE_ERRORS), never a 500.
+SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS = env.int("SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS", default=30)
 
 # --- Auth: officers use Django's users and admin; citizens sign in through Nafath.
 AUTH_PASSWORD_VALIDATORS = [
@@ -117,6 +137,22 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 LOGIN_URL = "nafath:login"
 
+# --- Officers' admin login (README "Security"). django-axes counts failed admin logins per account
+# and per client address (either one locks) and answers 429 with a translated page for the cool-off;
+# django-otp makes the admin require a verified TOTP device (`manage.py officer_totp <username>`
+# enrols one and shows its QR). Production forces ADMIN_OTP_REQUIRED on.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_MINUTES = env.int("AXES_COOLOFF_MINUTES", default=30)
+AXES_COOLOFF_TIME = AXES_COOLOFF_MINUTES / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "core.api.client_ip"  # the same address the rest of the portal uses
+AXES_LOCKOUT_CALLABLE = "core.officers.officer_locked_out"  # a translated page, 429 with Retry-After
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+ADMIN_OTP_REQUIRED = env.bool("ADMIN_OTP_REQUIRED", default=True)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Absher-style portal (officers)")
+
 # --- Internationalisation: Arabic first.
 LANGUAGE_CODE = "ar"
 LANGUAGES = [("ar", "العربية"), ("en", "English")]
@@ -129,7 +165,7 @@ USE_TZ = True
 
 # --- Static and media. Private media (photos, receipts) is never served by URL.
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
