@@ -1,39 +1,55 @@
-"""The receipt as a PDF, Arabic and English side by side (core.pdf draws bilingual documents)."""
+"""The receipt as a PDF, Arabic and English side by side: payments/receipt_pdf.html rendered by
+core.pdf (WeasyPrint), dates in both calendars in each language."""
 
 from django.utils import timezone, translation
 
 from core.dates import dual_date
-from core.pdf import BilingualPdf, ar
+from core.pdf import render_pdf
 from payments.models import Payment
+
+STATUS = {
+    Payment.Status.PAID: ("Paid", "مدفوع"),
+    Payment.Status.REFUNDED: ("Refunded", "مسترد"),
+}
+
+
+def _when(moment) -> tuple[str, str]:
+    """(English, Arabic) forms of a moment: both calendars and the local time."""
+    if moment is None:
+        return "-", ""
+    local = timezone.localtime(moment)
+    out = []
+    for lang in ("en", "ar"):
+        with translation.override(lang):
+            out.append(f"{dual_date(local)} {local:%H:%M}")
+    return out[0], out[1]
 
 
 def receipt_pdf_bytes(payment: Payment) -> bytes:
-    doc = BilingualPdf(f"Receipt {payment.reference}")
-    doc.title("Payment receipt — sandbox", "إيصال سداد — بيئة تجريبية")
-    paid_at = timezone.localtime(payment.paid_at) if payment.paid_at else None
-    with translation.override("en"):
-        date_en = f"{dual_date(paid_at)} {paid_at:%H:%M}" if paid_at else "-"
-    doc.row("Receipt number", "رقم الإيصال", payment.reference)
-    doc.row("Status", "الحالة", "REFUNDED / " + ar("مسترد") if payment.status == Payment.Status.REFUNDED else "PAID / " + ar("مدفوع"))
-    doc.row("Paid by", "الدافع", payment.person.id_number)
-    doc.centred(payment.person.name_en)
-    doc.centred(payment.person.name_ar, arabic=True, gap=20)
-    doc.row("Paid on", "تاريخ السداد", date_en)
-    method = {"SADAD": "SADAD", "CARD": f"mada card **** {payment.card_last4}"}.get(payment.method, payment.method)
-    doc.row("Method", "طريقة الدفع", method)
-    doc.row("SADAD biller code", "رمز المفوتر", payment.biller_code)
-    doc.row("SADAD bill number", "رقم فاتورة سداد", payment.bill_number)
-    if payment.bank_reference:
-        doc.row("Bank reference", "مرجع البنك", payment.bank_reference)
-    doc.down(8)
-    doc.rule()
-    doc.row("Item", "البند", "Amount (SAR) / " + ar("المبلغ"), bold=True)
-    for item in payment.items.all():
-        doc.row(item.description_en[:60], item.description_ar[:60], f"{item.amount:.2f}", size=10, gap=8)
-    doc.rule()
-    doc.row("Total (SAR)", "الإجمالي (ريال)", f"{payment.amount:.2f}", bold=True, size=13)
-    if payment.status == Payment.Status.REFUNDED:
-        doc.down(6)
-        doc.row("Refunded", "تم الاسترداد", f"{payment.amount:.2f}", bold=True)
-    doc.footer("An open-source demonstration portal: no real money moves.", "بوابة تجريبية مفتوحة المصدر: لا تنتقل أموال حقيقية.")
-    return doc.finish()
+    status_en, status_ar = STATUS.get(payment.status, (payment.status, ""))
+    if payment.method == Payment.Method.CARD:
+        method_en, method_ar = f"mada card •••• {payment.card_last4}", "بطاقة مدى"
+    elif payment.method == Payment.Method.SADAD:
+        method_en, method_ar = "SADAD", "سداد"
+    else:
+        method_en, method_ar = payment.method or "-", ""
+    paid_on_en, paid_on_ar = _when(payment.paid_at)
+    refunded_on_en, refunded_on_ar = _when(payment.refunded_at)
+    context = {
+        "payment": payment,
+        "refunded": payment.status == Payment.Status.REFUNDED,
+        "status_en": status_en,
+        "status_ar": status_ar,
+        "method_en": method_en,
+        "method_ar": method_ar,
+        "paid_on_en": paid_on_en,
+        "paid_on_ar": paid_on_ar,
+        "refunded_on_en": refunded_on_en,
+        "refunded_on_ar": refunded_on_ar,
+        "items": [
+            {"description_en": i.description_en, "description_ar": i.description_ar, "amount": f"{i.amount:,.2f}"}
+            for i in payment.items.all()
+        ],
+        "total": f"{payment.amount:,.2f}",
+    }
+    return render_pdf("payments/receipt_pdf.html", context)
