@@ -2,11 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from core.officers import OfficerAdminSite
 from core.views import health
 
 handler404 = "core.errors.handler404"
 handler500 = "core.errors.handler500"
 
+# The admin asks officers for a second factor (TOTP) and is behind django-axes' lock-out (core/officers.py).
+admin.site.__class__ = OfficerAdminSite
 admin.site.site_header = "Absher-style portal — officers"
 admin.site.site_title = "Officers"
 

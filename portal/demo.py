@@ -4,6 +4,7 @@ demo stays meaningful whatever day it is run."""
 import datetime as dt
 import hashlib
 import hmac
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.db import transaction
 from oauth2_provider.models import get_application_model
 
 from core import dates
+from core.officers import officer_totp_enrol, totp_secret_b32
 from nafath.models import Device, RelyingParty
 from nafath.tokens import token_digest
 from registry.models import (
@@ -75,7 +77,9 @@ def _address(person, n, deliverable=True, city=("الرياض", "Riyadh")):
 
 
 @transaction.atomic
-def seed() -> dict:
+def seed(*, officer: bool = False) -> dict:
+    """The demo people (and, with `officer`, the demo officer: see demo_officer; seed_demo passes it
+    only while DEBUG is on or when asked with --with-officer)."""
     today = dates.today()
     out = {"people": {}, "dependents": {}}
     people = {}
@@ -207,11 +211,31 @@ def seed() -> dict:
         member, _ = FamilyMember.objects.update_or_create(person=d, defaults=dict(head=head, relation=relation, is_first_wife=first_wife))
         out["dependents"][persona] = {"id": member.pk, "iqama_number": idn}
 
-    officer, created = User.objects.get_or_create(username="officer", defaults=dict(is_staff=True, is_superuser=True))
-    if created:
-        officer.set_password(getattr(settings, "DEMO_OFFICER_PASSWORD", "officer-demo-pass"))
-        officer.save()
+    if officer:
+        out["officer"] = demo_officer()
     out["relying_party"] = demo_relying_party()
+    return out
+
+
+def demo_officer() -> dict:
+    """The demo officer `officer` with his authenticator (the admin asks for a TOTP code). Its
+    password is DEMO_OFFICER_PASSWORD (a published default only while DEBUG is on), else a random
+    one; while DEBUG is on the TOTP secret is derived from SECRET_KEY (the same on every re-seed, so
+    an authenticator app enrolled once keeps working), else random. Both are returned once, when
+    made; a re-seed keeps an existing officer as he is."""
+    officer, created = User.objects.get_or_create(username="officer", defaults=dict(is_staff=True, is_superuser=True))
+    out = {"username": "officer"}
+    if created:
+        password = settings.DEMO_OFFICER_PASSWORD or secrets.token_urlsafe(12)
+        officer.set_password(password)
+        officer.save()
+        out["password"] = password
+    device = officer.totpdevice_set.filter(name="demo").first()
+    if device is None:
+        key = hmac.new(settings.SECRET_KEY.encode(), b"demo-officer-totp", hashlib.sha256).hexdigest()[:40] if settings.DEBUG else None
+        device = officer_totp_enrol(user=officer, name="demo", key_hex=key)
+    if settings.DEBUG or created:
+        out.update(totp_secret=totp_secret_b32(device), otpauth_url=device.config_url)
     return out
 
 

@@ -26,6 +26,17 @@ def _oidc_key_for_subprocesses():
     os.environ.setdefault("OIDC_RSA_PRIVATE_KEY", settings.OIDC_RSA_PRIVATE_KEY)
 
 
+# --- officers: the admin requires a verified second factor (tests/officers.py) ----------
+@pytest.fixture
+def admin_client(db, admin_user):
+    """pytest-django's admin_client (a Client of its own), with the officer's TOTP device verified."""
+    from django.test import Client
+
+    from tests.officers import officer_login
+
+    return officer_login(Client(), admin_user)
+
+
 # --- people and clients ---------------------------------------------------------------
 @pytest.fixture
 def person(db):

@@ -146,7 +146,7 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_MINUTES = env.int("AXES_COOLOFF_MINUTES", default=30)
 AXES_COOLOFF_TIME = AXES_COOLOFF_MINUTES / 60  # hours
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_CLIENT_IP_CALLABLE = "core.api.client_ip"  # the same address the rest of the portal uses
+AXES_CLIENT_IP_CALLABLE = "core.officers.officer_client_ip"  # core.api.client_ip, the address the rest of the portal uses
 AXES_LOCKOUT_CALLABLE = "core.officers.officer_locked_out"  # a translated page, 429 with Retry-After
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -273,7 +273,8 @@ NOTIFICATION_EMAIL_DOMAIN = env("NOTIFICATION_EMAIL_DOMAIN", default="absher.exa
 # with them on unless ALLOW_SANDBOXES_IN_PRODUCTION says this is a demo deployment).
 SANDBOXES_ENABLED = env.bool("SANDBOXES_ENABLED", default=DEBUG)
 DEMO_NAFATH_PIN = env("DEMO_NAFATH_PIN", default="1234")
-DEMO_OFFICER_PASSWORD = env("DEMO_OFFICER_PASSWORD", default="officer-demo-pass")
+# The demo officer (seed_demo): this published password only while DEBUG is on, else random.
+DEMO_OFFICER_PASSWORD = env("DEMO_OFFICER_PASSWORD", default="officer-demo-pass" if DEBUG else "")
 
 
 # --- Nafath as an OpenID Connect provider (django-oauth-toolkit; docs/oidc.md). The RS256 signing

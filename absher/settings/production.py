@@ -36,6 +36,10 @@ if SANDBOXES_ENABLED and not env.bool("ALLOW_SANDBOXES_IN_PRODUCTION", default=F
         "SANDBOXES_ENABLED is on under production settings. Turn it off, or set "
         "ALLOW_SANDBOXES_IN_PRODUCTION=true for a demo deployment that must show the sandboxes."
     )
+# Officers' admin: the second factor (TOTP) is always required in production.
+if not env.bool("ADMIN_OTP_REQUIRED", default=True):
+    raise environ.ImproperlyConfigured("ADMIN_OTP_REQUIRED cannot be turned off under production settings: officers need a second factor.")
+ADMIN_OTP_REQUIRED = True
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -10,6 +10,8 @@ import datetime as dt
 
 import pytest
 
+from tests.officers import officer_login
+
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.faces]
 
 
@@ -157,8 +159,7 @@ def test_officer_review_page(browser, live_server, artifacts, settings, django_u
     assert renewal.status == "UNDER_REVIEW"
 
     officer = django_user_model.objects.create_user("reviewer", password="x", is_staff=True, is_superuser=True)
-    c = Client()
-    c.force_login(officer)
+    c = officer_login(Client(), officer)
     ctx = browser.new_context(viewport={"width": 1200, "height": 900})
     ctx.add_cookies(
         [

@@ -18,6 +18,7 @@ from notifications.models import Notification
 from payments.models import Payment
 from registry.models import NationalIdCard
 from tests.factories import AddressFactory, CivilFineFactory, IdCardFactory, OfficeFactory, PersonFactory, ResidentFactory
+from tests.officers import officer_login
 
 SCENARIO = "biometrics.face.ScenarioFaceEngine"
 pytestmark = pytest.mark.django_db
@@ -623,7 +624,7 @@ def test_admin_queue_filters_and_review_page(admin_client, under_review):
 
 def test_admin_two_officers_cannot_overwrite(admin_client, django_user_model, client, under_review, django_capture_on_commit_callbacks):
     other = django_user_model.objects.create_user("officer2", password="x", is_staff=True, is_superuser=True)
-    client.force_login(other)
+    officer_login(client, other)
     url = reverse("admin:civil_affairs_idrenewal_review", args=[under_review.pk])
     seen = under_review.version
     with django_capture_on_commit_callbacks(execute=True):
@@ -757,7 +758,7 @@ def test_staff_without_permission_cannot_review_or_see_photos(client, django_use
     from django.contrib.auth.models import Permission
 
     clerk = django_user_model.objects.create_user("clerk2", password="x", is_staff=True)
-    client.force_login(clerk)
+    officer_login(client, clerk)
     url = reverse("admin:civil_affairs_idrenewal_review", args=[under_review.pk])
     assert client.get(url).status_code == 403
     assert client.get(reverse("civil_affairs:photo", kwargs={"pk": under_review.pk})).status_code == 404
@@ -765,7 +766,7 @@ def test_staff_without_permission_cannot_review_or_see_photos(client, django_use
     # view permission only: may look, may not decide
     clerk.user_permissions.add(Permission.objects.get(codename="view_idrenewal"))
     clerk = django_user_model.objects.get(pk=clerk.pk)
-    client.force_login(clerk)
+    officer_login(client, clerk)
     assert client.get(url).status_code == 200
     assert client.get(reverse("civil_affairs:photo", kwargs={"pk": under_review.pk})).status_code == 200
     assert client.post(url, {"decision": "approve", "version": under_review.version}).status_code == 403

@@ -13,6 +13,7 @@ from core.models import AuditLog
 from nafath import services
 from nafath.models import NafathRequest
 from tests.idp.oidc_helpers import REDIRECT, authorize_url, code_from, consent, make_rp, nafath_confirm, pkce, token_request
+from tests.officers import officer_login
 
 
 @pytest.fixture(autouse=True)
@@ -293,8 +294,7 @@ def test_officers_register_a_relying_party_in_admin(db):
     from django.contrib.auth.models import User
 
     officer = User.objects.create_superuser("officer-x", "o@example.com", "pw-officer-123")
-    c = Client()
-    c.force_login(officer)
+    c = officer_login(Client(), officer)
     page = c.get("/admin/oauth2_provider/application/add/")
     assert page.status_code == 200
     form = page.context["adminform"].form
@@ -349,7 +349,7 @@ def test_this_was_not_me_on_a_relying_party_sign_in_ends_its_tokens_and_session_
     # officers see the report in the admin's audit log
     officer = User.objects.create_superuser("off-audit", "a@example.com", "pw-123-officer")
     admin = Client()
-    admin.force_login(officer)
+    officer_login(admin, officer)
     listing = admin.get("/admin/core/auditlog/", {"action": "nafath.activity_disowned"}).content.decode()
     assert f"/admin/core/auditlog/{report.pk}/change/" in listing
 

@@ -16,6 +16,7 @@ from core.models import AuditLog
 from nafath import services
 from nafath.models import Device, DeviceActivation
 from notifications.models import Notification, SmsOutbox
+from tests.officers import officer_login
 
 PIN = "483920"
 
@@ -175,8 +176,7 @@ def test_review_or_no_photo_on_file_leaves_the_device_pending_until_an_officer_a
     assert device.status == "PENDING"
     assert Client(HTTP_AUTHORIZATION=f"Device {token}").get("/api/v1/nafath-app/requests/").status_code == 401
     officer = User.objects.create_superuser("off-dev", "o@example.com", "pw-123-officer")
-    c = Client()
-    c.force_login(officer)
+    c = officer_login(Client(), officer)
     r = c.post("/admin/nafath/device/", {"action": "approve", "_selected_action": [device.pk]})
     assert r.status_code == 302
     device.refresh_from_db()
@@ -348,8 +348,7 @@ def test_an_officer_opening_my_record_shows_in_my_activity(person, outsider, web
     from django.contrib.auth.models import User
 
     officer = User.objects.create_superuser("off-view", "v@example.com", "pw-123-officer")
-    c = Client()
-    c.force_login(officer)
+    c = officer_login(Client(), officer)
     assert c.get(f"/admin/registry/person/{person.pk}/change/").status_code == 200
     row = AuditLog.objects.get(action="registry.person.viewed", person=person)
     assert row.officer == officer
@@ -402,8 +401,7 @@ def test_a_pending_devices_selfie_is_kept_encrypted_for_officers_only_then_delet
     assert Client().get(url).status_code == 404
     assert web_client_for(person).get(url).status_code == 404  # not even the owner: it is for the officer's decision
     officer = User.objects.create_superuser("off-selfie", "s@example.com", "pw-123-officer")
-    c = Client()
-    c.force_login(officer)
+    c = officer_login(Client(), officer)
     r = c.get(url)
     assert r.status_code == 200 and r["Content-Type"] == "image/jpeg" and r.content.startswith(b"\xff\xd8")
     read = AuditLog.objects.get(action="nafath.device_selfie_read", person=person)

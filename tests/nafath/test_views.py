@@ -13,6 +13,7 @@ from core.models import AuditLog
 from nafath import services
 from nafath.models import NafathRequest
 from tests.factories import PersonFactory
+from tests.officers import officer_login
 
 
 @pytest.fixture(autouse=True)
@@ -363,7 +364,7 @@ def test_app_session_ends_when_the_device_is_revoked(person, with_device):
 
 def test_admin_lists_requests_read_only(person, client):
     admin = User.objects.create_superuser("officer", "o@example.com", "pw-123456")
-    client.force_login(admin)
+    officer_login(client, admin)
     begin(browser(), person)
     resp = client.get("/admin/nafath/nafathrequest/?status__exact=WAITING&q=" + person.id_number)
     assert resp.status_code == 200 and person.id_number in resp.content.decode()

@@ -24,6 +24,7 @@ from tests.factories import (
     ResidentFactory,
     TrafficViolationFactory,
 )
+from tests.officers import officer_login
 
 pytestmark = pytest.mark.django_db
 
@@ -154,7 +155,7 @@ def test_a_review_check_lets_the_head_pay_and_the_renewal_goes_to_an_officer(hea
     from django.test import Client
 
     officer = Client()
-    officer.force_login(User.objects.create_superuser("rules-officer", "o@example.com", "pass-123-rules"))
+    officer_login(officer, User.objects.create_superuser("rules-officer", "o@example.com", "pass-123-rules"))
     page = officer.get(reverse("admin:passports_iqamarenewal_decide", args=[r.pk])).content.decode()
     assert "<td><code>PROOF_OF_STUDY</code></td><td>⚠ مراجعة موظف</td>" in page  # officers read Arabic by default
     assert Iqama.objects.get(person=m.person).expiry_date == old_expiry  # nothing applied before the officer decides
