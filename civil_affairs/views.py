@@ -147,6 +147,8 @@ def _detail_context(renewal, form):
         "addresses": selectors.address_list_for_person(person=person),
         "undeliverable": [a for a in selectors.address_list_for_person(person=person) if not a.deliverable],
         "payment": renewal.payment,
+        # Paid, and the worker has not yet moved the request on: "payment received, processing".
+        "paid_processing": bool(renewal.payment and renewal.payment.status == "PAID" and ID_RENEWAL.can(renewal, "pay")),
         # Poll while a machine or the bank moves the request next (the photo check, the
         # automatic decision, the payment).
         "live": any(ID_RENEWAL.can(renewal, a) for a in ("photo_passed", "auto_approve", "pay")),

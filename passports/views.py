@@ -155,7 +155,9 @@ def quote(request):
 @person_required
 def detail(request, pk):
     renewal = _renewal_or_404(request, pk)
-    payable = IQAMA_RENEWAL.can(renewal, "pay")
+    # Paid, and the worker has not yet moved the request on: "payment received, processing".
+    paid_processing = IQAMA_RENEWAL.can(renewal, "pay") and renewal.payment_id is not None and renewal.payment.status == "PAID"
+    payable = IQAMA_RENEWAL.can(renewal, "pay") and not paid_processing
     checkout_url = ""
     if renewal.payment_id and payable:
         try:
@@ -181,8 +183,10 @@ def detail(request, pk):
             "checkout_url": checkout_url,
             "steps": _steps(3 if payable else 4),
             "total": renewal.total,
+            "payable": payable,
+            "paid_processing": paid_processing,
             # The re-check runs in a worker: the page refreshes until it has moved the request on.
-            "refresh": IQAMA_RENEWAL.can(renewal, "auto_approve"),
+            "refresh": paid_processing or IQAMA_RENEWAL.can(renewal, "auto_approve"),
         },
     )
 

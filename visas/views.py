@@ -155,16 +155,22 @@ def application(request, pk):
 def detail(request, pk):
     visa = _or_404(selectors.visa_get_for_person, person=request.person, visa_id=pk)
     pending = [e for e in visa.extensions.all() if e.status == "AWAITING_PAYMENT"]
+    payment = visa.application.payment
+    # Paid, and the worker has not yet issued the visa: "payment received, processing".
+    paid_processing = visa.status == "AWAITING_PAYMENT" and payment is not None and payment.status == "PAID"
     return render(
         request,
         "visas/detail.html",
         {
             "visa": visa,
+            "payment": payment,
+            "paid_processing": paid_processing,
+            "refresh": paid_processing,
             "qr_svg": visa_qr_svg(visa) if visa.number else "",
             "checks": [check_from_json(c) for c in visa.checks_at_submit],
             "pending_extension": pending[0] if pending else None,
             "extend_form": ExtendForm(),
-            "can_cancel": VISA.can(visa, "cancel"),
+            "can_cancel": VISA.can(visa, "cancel") and not paid_processing,
             "can_extend": VISA.can(visa, "extend") and not visa.person.inside_kingdom and not pending,
             "statuses": dict(visa.Status.choices),
             "steps": _steps(3),
