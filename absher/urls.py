@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core.officers import OfficerAdminSite
@@ -10,8 +11,10 @@ handler500 = "core.errors.handler500"
 
 # The admin asks officers for a second factor (TOTP) and is behind django-axes' lock-out (core/officers.py).
 admin.site.__class__ = OfficerAdminSite
-admin.site.site_header = "Absher-style portal — officers"
-admin.site.site_title = "Officers"
+# In the officer's language (Arabic or English, like the rest of the admin).
+admin.site.site_header = _("Absher-style portal — officers")
+admin.site.site_title = _("Officers")
+admin.site.index_title = _("Requests and records")
 
 api_v1 = [
     path("", include("portal.api_urls")),

@@ -17,6 +17,7 @@ from civil_affairs import services
 from civil_affairs.flow import ID_RENEWAL, card_next_action
 from civil_affairs.forms import ReviewDecisionForm
 from civil_affairs.models import IdRenewal, IdRenewalEvent
+from core.admin_scale import ScaledAdmin
 from core.errors import ApplicationError
 
 PERSON_SEARCH = ("person__id_number", "person__name_ar", "person__name_en")
@@ -53,7 +54,7 @@ class IdRenewalEventInline(admin.TabularInline):
 
 
 @admin.register(IdRenewal)
-class IdRenewalAdmin(admin.ModelAdmin):
+class IdRenewalAdmin(ScaledAdmin):
     """The review queue. Decisions go through the review page (services with an optimistic version),
     never through a plain model form."""
 
@@ -78,7 +79,11 @@ class IdRenewalAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+    id_number_fields = ("person__id_number",)
+    exact_fields = ("reference",)
+    name_fields = ("person__name_ar", "person__name_en")
 
+    sortable_by = ("reference", "status", "face_decision", "status_changed_at")  # indexed (civil_affairs migration 0003)
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields if f.name not in ("photo_encoding",)]
 

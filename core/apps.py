@@ -15,6 +15,9 @@ class CoreConfig(AppConfig):
         import sys
 
         from core import schema  # noqa: F401  (registers the OpenAPI auth extensions)
+        from core.admin_dates import install as admin_dual_dates
+
+        admin_dual_dates()  # the admin's dates in both calendars
 
         serving = "runserver" in sys.argv or any(n in sys.argv[0] for n in ("gunicorn", "celery"))
         if serving and not settings.REDIS_URL:

@@ -7,7 +7,9 @@ when and what changed, and guarded by the optimistic `version` field."""
 
 import datetime as dt
 
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from core import dates
@@ -21,6 +23,9 @@ class VersionedRecord(models.Model):
 
     class Meta:
         abstract = True
+
+
+PERSON_FILTERS = ("kind", "gender", "nationality", "inside_kingdom", "reported_absent", "fingerprint_on_file")
 
 
 class Person(VersionedRecord):
@@ -60,7 +65,16 @@ class Person(VersionedRecord):
         verbose_name = _("person")
         verbose_name_plural = _("people")
         ordering = ["id_number"]
-        indexes = [models.Index(fields=["name_en"]), models.Index(fields=["name_ar"])]
+        indexes = [
+            models.Index(fields=["name_en"]),
+            models.Index(fields=["name_ar"]),
+            # Officers' search by any part of a name, in either script (Django's icontains is
+            # UPPER(col) LIKE UPPER(%term%)): trigram GIN on UPPER(name), PostgreSQL only (core/pg.py).
+            GinIndex(OpClass(Upper("name_ar"), name="gin_trgm_ops"), name="person_name_ar_trgm"),
+            GinIndex(OpClass(Upper("name_en"), name="gin_trgm_ops"), name="person_name_en_trgm"),
+            # Each admin list filter, with the list's order after it.
+            *[models.Index(fields=[f, "id_number"], name=f"person_{f[:14]}_idn") for f in PERSON_FILTERS],
+        ]
 
     def __str__(self):
         return f"{self.id_number} {self.name}"
@@ -171,6 +185,7 @@ class Iqama(VersionedRecord):
     class Meta:
         verbose_name = _("iqama")
         verbose_name_plural = _("iqamas")
+        indexes = [models.Index(fields=["issue_date", "id"], name="idcard_issue_date"), models.Index(fields=["status", "issue_date"])]
 
     def __str__(self):
         return f"{self.person.id_number} → {self.expiry_date}"
@@ -212,6 +227,7 @@ class FamilyMember(VersionedRecord):
     head = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="family_members", verbose_name=_("head of family"))
     person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="sponsorship", verbose_name=_("family member"))
     relation = models.CharField(_("relation"), max_length=20, choices=Relation.choices)
+        indexes = [models.Index(fields=["current", "expiry_date"], name="passport_current_expiry"), models.Index(fields=["number"])]
     is_first_wife = models.BooleanField(_("first wife"), default=True, help_text=_("Further wives are companions."))
 
     class Meta:
@@ -243,6 +259,7 @@ class HealthInsurance(VersionedRecord):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="insurances", verbose_name=_("person"))
     provider = models.CharField(_("provider"), max_length=100)
     policy_number = models.CharField(_("policy number"), max_length=40)
+        indexes = [models.Index(fields=["head", "id"], name="familymember_head_id"), models.Index(fields=["relation", "head", "id"])]
     expiry_date = models.DateField(_("expiry date"))
 
     class Meta:
@@ -274,6 +291,7 @@ class MedicalExam(VersionedRecord):
         return f"{self.person.id_number} {self.result}"
 
 
+        indexes = [models.Index(fields=["expiry_date", "id"], name="insurance_expiry"), models.Index(fields=["policy_number"])]
 class Fine(VersionedRecord):
     """Every fine or violation on a person's record, whatever authority issued it. A payment
     settles it by reference (payments keeps the link on its line item)."""

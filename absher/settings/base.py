@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",  # OpClass in index expressions: the trigram GIN indexes of names (registry)
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -135,6 +136,10 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 8)
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=15 * 60)  # seconds without a request
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Sessions read from the cache (Redis) with the database behind them: a signed-in request costs a
+# Redis GET, not a query, and a session stays a server-side row that "This was not me" and a
+# device revocation can end by its key (signed cookies could not be ended). docs/performance.md.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 LOGIN_URL = "nafath:login"
 
 # --- Officers' admin login (README "Security"). django-axes counts failed admin logins per account
