@@ -1,4 +1,4 @@
-.PHONY: setup run test bench lint format lock messages
+.PHONY: setup run test bench bench-web lint format lock messages
 
 # One-time and idempotent: system packages, virtualenv from uv.lock, translations.
 setup:
@@ -27,6 +27,12 @@ lock: setup
 
 bench: setup
 	@bash -c 'source scripts/services.sh; .venv/bin/python scripts/bench_photo_check.py'
+
+# Pages under gunicorn (2 workers, production-like settings) on the demo data and on a million
+# people (seed_scale; built on the first run, minutes), at 1, 8 and 32 clients: p50/p99, ratios, plans.
+# BENCH_SECONDS=10 for longer points (default 2); see scripts/bench_web.py for the other knobs.
+bench-web: setup
+	@bash -c 'source scripts/services.sh; .venv/bin/python scripts/bench_web.py'
 
 # Refresh the Arabic catalogues after changing strings.
 messages: setup

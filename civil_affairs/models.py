@@ -109,6 +109,14 @@ class IdRenewal(models.Model):
         verbose_name = _("ID renewal")
         verbose_name_plural = _("ID renewals")
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # The officers' queue: its order (time in status), and each filter with that order after it.
+            models.Index(fields=["status_changed_at", "id"], name="idrenewal_changed"),
+            models.Index(fields=["status", "status_changed_at"], name="idrenewal_status_changed"),
+            models.Index(fields=["face_decision", "status_changed_at"], name="idrenewal_face_changed"),
+            models.Index(fields=["check_status", "status_changed_at"], name="idrenewal_check_changed"),
+            models.Index(fields=["delivery_method", "status_changed_at"], name="idrenewal_delivery_changed"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["person"],

@@ -26,7 +26,13 @@ class AuditLog(models.Model):
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit log")
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            # The officers' audit log: its order, the action filter with the order, a search by object id.
+            models.Index(fields=["at", "id"], name="auditlog_at_id"),
+            models.Index(fields=["action", "at"], name="auditlog_action_at"),
+            models.Index(fields=["object_id"], name="auditlog_object_id"),
+        ]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.object_type}:{self.object_id}"

@@ -176,7 +176,14 @@ class NafathRequest(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["id_number"], condition=models.Q(status="WAITING"), name="nafath_one_waiting_per_id"),
         ]
-        indexes = [models.Index(fields=["status", "expires_at"])]
+        indexes = [
+            models.Index(fields=["status", "expires_at"]),
+            # The officers' list: its order, and each filter with the order after it.
+            models.Index(fields=["created_at", "id"], name="nafathreq_created"),
+            models.Index(fields=["status", "created_at"], name="nafathreq_status_created"),
+            models.Index(fields=["channel", "created_at"], name="nafathreq_channel_created"),
+            models.Index(fields=["answer_reason", "created_at"], name="nafathreq_reason_created"),
+        ]
 
     def __str__(self):
         return f"{self.transaction_id} {self.id_number} {self.status}"

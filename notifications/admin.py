@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from core.admin_scale import ScaledAdmin
 from notifications.models import Delivery, Notification, SmsOutbox
 
 
@@ -11,8 +12,9 @@ class DeliveryInline(admin.TabularInline):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ScaledAdmin):
     list_display = ("person", "kind", "title_en", "created_at", "read_at")
+    list_select_related = ("person",)
     list_filter = ("kind",)
     search_fields = ("person__id_number", "person__name_ar", "person__name_en", "title_en", "title_ar")
     readonly_fields = [f.name for f in Notification._meta.fields]
@@ -23,8 +25,9 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ScaledAdmin):
     list_display = ("notification", "channel", "to", "status", "attempts", "sent_at")
+    list_select_related = ("notification__person",)
     list_filter = ("channel", "status")
     search_fields = ("to", "notification__person__id_number")
     readonly_fields = [f.name for f in Delivery._meta.fields]
@@ -34,7 +37,7 @@ class DeliveryAdmin(admin.ModelAdmin):
 
 
 @admin.register(SmsOutbox)
-class SmsOutboxAdmin(admin.ModelAdmin):
+class SmsOutboxAdmin(ScaledAdmin):
     """The sandbox SMS gateway's outbox, for officers."""
 
     list_display = ("created_at", "to", "language", "body")

@@ -9,6 +9,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.admin_scale import ScaledAdmin
 from core.errors import ApplicationError
 from passports import services
 from passports.flow import IQAMA_RENEWAL
@@ -77,13 +78,18 @@ class IqamaRenewalEventInline(admin.TabularInline):
 
 
 @admin.register(IqamaRenewal)
-class IqamaRenewalAdmin(admin.ModelAdmin):
+class IqamaRenewalAdmin(ScaledAdmin):
     """The review queue: filter on UNDER_REVIEW; each request shows every dependent's checks and why it
     stopped; "Decide" approves or rejects with a reason (optimistic version, audited)."""
 
     list_display = ("reference", "head", "status", "created_at", "stop_reason", "decide_link")
     list_filter = ("status",)
     search_fields = ("reference", "head__id_number", "head__name_en", "head__name_ar")
+    id_number_fields = ("head__id_number",)
+    exact_fields = ("reference",)
+    name_fields = ("head__name_ar", "head__name_en")
+    list_select_related = ("head",)
+    sortable_by = ("reference", "status", "created_at")  # indexed (passports migration 0002)
     readonly_fields = (
         "reference",
         "head",

@@ -57,6 +57,10 @@ class IqamaRenewal(models.Model):
         verbose_name = _("family iqama renewal")
         verbose_name_plural = _("family iqama renewals")
         ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["created_at", "id"], name="iqamarenewal_created"),
+            models.Index(fields=["status", "created_at"], name="iqamarenewal_status_created"),
+        ]
 
     def __str__(self):
         return f"{self.reference} {self.status}"

@@ -28,6 +28,22 @@ def dependent_list_for_head(*, head: Person):
     )
 
 
+def dependents_get_for_head(*, head: Person, dependent_ids) -> list[FamilyMember]:
+    """The head's dependents with these ids, in the order asked and each once, in one query (the
+    checks and the quote of a selection of any size). Any id that is not one of his dependents is
+    NOT_FOUND. Each member's `head` is the head already loaded: assessing them asks nothing more."""
+    try:
+        ids = list(dict.fromkeys(int(i) for i in dependent_ids))
+    except (ValueError, TypeError):
+        raise NotFound() from None
+    found = {m.pk: m for m in dependent_list_for_head(head=head).filter(pk__in=ids)}
+    if len(found) != len(ids):
+        raise NotFound()
+    for m in found.values():
+        m.head = head
+    return [found[i] for i in ids]
+
+
 def dependent_get_for_head(*, head: Person, dependent_id) -> FamilyMember:
     try:
         return dependent_list_for_head(head=head).get(pk=int(dependent_id))

@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_scale import DistinctValuesFilter, ScaledAdmin
 from core.errors import ApplicationError
 from payments.flow import PAYMENT
 from payments.models import Payment, PaymentEvent, PaymentItem, SadadNotification
@@ -47,10 +48,15 @@ class RefundActionForm(ActionForm):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(ScaledAdmin):
     list_display = ("reference", "person", "purpose", "amount", "status", "method", "bill_number", "created_at", "paid_at")
-    list_filter = ("status", "method", "purpose")
+    list_filter = ("status", "method", ("purpose", DistinctValuesFilter))
     search_fields = ("reference", "bill_number", "person__id_number", "person__name_ar", "person__name_en")
+    id_number_fields = ("person__id_number",)
+    exact_fields = ("reference", "bill_number", "bank_reference")
+    name_fields = ("person__name_ar", "person__name_en")
+    list_select_related = ("person",)
+    sortable_by = ("reference", "status", "method", "purpose", "created_at")  # indexed (payments migration 0002)
     readonly_fields = [f.name for f in Payment._meta.fields]
     inlines = [ItemInline, SadadInline, EventInline]
     action_form = RefundActionForm

@@ -48,7 +48,14 @@ class Payment(models.Model):
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["purpose", "object_id"])]
+        indexes = [
+            models.Index(fields=["purpose", "object_id"]),
+            # The officers' list: its order, and each filter with the order after it.
+            models.Index(fields=["created_at", "id"], name="payment_created"),
+            models.Index(fields=["status", "created_at"], name="payment_status_created"),
+            models.Index(fields=["method", "created_at"], name="payment_method_created"),
+            models.Index(fields=["purpose", "created_at"], name="payment_purpose_created"),
+        ]
         constraints = [models.CheckConstraint(condition=models.Q(amount__gte=Decimal("0")), name="payment_amount_not_negative")]
 
     def __str__(self):

@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.admin_scale import ScaledAdmin
 from core.errors import ApplicationError
 from visas import services
 from visas.forms import WaiveFineForm
@@ -49,7 +50,7 @@ def fine_waivable(visa: Visa) -> bool:
 
 
 @admin.register(Visa)
-class VisaAdmin(admin.ModelAdmin):
+class VisaAdmin(ScaledAdmin):
     list_display = ("number", "person", "type", "months", "status", "use_by", "valid_until", "fine", "waive_link")
     list_filter = ("status", "type")
     search_fields = ("number", "person__id_number", "application__reference", "application__applicant__id_number")
@@ -121,8 +122,9 @@ class VisaAdmin(admin.ModelAdmin):
 
 
 @admin.register(VisaApplication)
-class VisaApplicationAdmin(admin.ModelAdmin):
+class VisaApplicationAdmin(ScaledAdmin):
     list_display = ("reference", "applicant", "payment", "created_at")
+    list_select_related = ("applicant", "payment")
     search_fields = ("reference", "applicant__id_number", "visas__number", "visas__person__id_number")
     readonly_fields = ("reference", "applicant", "payment", "created_at")
     fields = readonly_fields
@@ -135,8 +137,9 @@ class VisaApplicationAdmin(admin.ModelAdmin):
 
 
 @admin.register(BorderCrossing)
-class BorderCrossingAdmin(admin.ModelAdmin):
+class BorderCrossingAdmin(ScaledAdmin):
     list_display = ("at", "person", "direction", "visa", "port", "recorded_by")
+    list_select_related = ("person", "visa__person", "visa__application", "recorded_by")
     list_filter = ("direction",)
     search_fields = ("person__id_number", "visa__number")
     readonly_fields = ("at", "person", "direction", "visa", "port", "recorded_by")
