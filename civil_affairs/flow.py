@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civil_affairs.models import FINAL_STATUSES, OPEN_STATUSES, IdRenewal, IdRenewalEvent
 from core.transitions import Flow
-from notifications.services import notification_send
+from notifications.services import InLanguage, notification_send
 
 S = IdRenewal.Status
 
@@ -83,8 +83,8 @@ def renewal_notify(renewal_id: int, status: str) -> None:
     context = {
         "reference": renewal.reference,
         "amount": str(renewal.payment.amount) if renewal.payment_id else "0.00",
-        "expiry": str(renewal.new_card.expiry_date) if renewal.new_card_id else "",
-        "office": renewal.office.name_en if renewal.office_id else "",
+        "expiry": renewal.new_card.expiry_date if renewal.new_card_id else "",  # both calendars, per language
+        "office": InLanguage(lambda: renewal.office.name if renewal.office_id else ""),
         "reason": renewal.decision_reason,
     }
     notification_send(

@@ -13,6 +13,7 @@ from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from core.dates import dual_date
 from core.transitions import enqueue
 from notifications.models import Delivery, Notification
 from notifications.sms import TransientSmsError, get_sms_backend
@@ -25,12 +26,35 @@ class TransientDeliveryError(Exception):
     """A channel failed in a way worth retrying; the task retries with backoff."""
 
 
+class InLanguage:
+    """A context value written in the language active when each text is rendered (Arabic, then
+    English): `InLanguage(lambda: office.name)`."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __str__(self):
+        return str(self.fn())
+
+
+def _in_language(value):
+    """A context value as the active language writes it: dates in both calendars (`1448/06/02 هـ —
+    2026/11/22`, `... AH — ...` in English), date-times with the local time after them."""
+    if isinstance(value, dt.datetime):
+        local = timezone.localtime(value) if timezone.is_aware(value) else value
+        return f"{dual_date(local)} {local:%H:%M}"
+    if isinstance(value, dt.date):
+        return dual_date(value)
+    return value
+
+
 def _render_both(text, context):
-    """`text` is a lazy translatable string with %(name)s placeholders; render it in both languages."""
+    """`text` is a lazy translatable string with %(name)s placeholders; render it in both languages.
+    Dates and date-times in `context` are written by each language (both calendars)."""
     out = {}
     for lang in ("ar", "en"):
         with translation.override(lang):
-            out[lang] = str(text) % context if context else str(text)
+            out[lang] = str(text) % {k: _in_language(v) for k, v in context.items()} if context else str(text)
     return out
 
 

@@ -286,7 +286,7 @@ def _replace_older(device: Device) -> list[int]:
         audit_log_write(
             action="nafath.device_revoked", person=old.person, obj=old, from_status=D.ACTIVE, to_status=D.REVOKED, reason="replaced"
         )
-        when = formats.date_format(timezone.localtime(now), "Y-m-d H:i")
+        when = timezone.localtime(now)  # written by each language, both calendars (notifications)
         notification_send(
             person=old.person,
             kind="nafath_device_replaced",

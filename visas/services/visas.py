@@ -9,7 +9,7 @@ import uuid
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -330,6 +330,12 @@ def extension_on_payment_lapsed(*, payment_id: int) -> bool:
 
 
 # --- lapsing unused, the fine, the warning (periodic) ---------------------------------------------
+def _dual_in(lang: str, day) -> str:
+    """A date in both calendars as `lang` writes it (stored texts hold each language's own)."""
+    with translation.override(lang):
+        return dates.dual_date(day)
+
+
 def _fine_reference() -> str:
     return "UVF-" + uuid.uuid4().hex[:10].upper()
 
@@ -347,8 +353,8 @@ def visa_expire_unused(*, visa_id: int) -> bool:
             person_id=visa.person_id,
             kind=Fine.Kind.VISA,
             reference=_fine_reference(),
-            description_ar=f"غرامة عدم استخدام تأشيرة الخروج والعودة رقم {visa.number}",
-            description_en=f"Exit/re-entry visa {visa.number} not used before {visa.use_by:%Y-%m-%d}",
+            description_ar=f"غرامة عدم استخدام تأشيرة الخروج والعودة رقم {visa.number} قبل {_dual_in('ar', visa.use_by)}",
+            description_en=f"Exit/re-entry visa {visa.number} not used before {_dual_in('en', visa.use_by)}",
             amount=amount,
             issued_on=dates.today(),
         )
