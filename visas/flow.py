@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from core.dates import dual_date
 from core.i18n import localized
 from core.transitions import Flow
-from notifications.services import notification_send
+from notifications.services import InLanguage, notification_send
 from visas.models import Visa, VisaEvent
 
 S = Visa.Status
@@ -34,17 +34,6 @@ NOTIFY_TEXTS = {
     ),
     S.CANCELLED: (_("Exit/re-entry visa cancelled"), _("The visa of %(name)s (%(number)s) is cancelled.")),
 }
-
-
-class InLanguage:
-    """A context value rendered in the language active when the notification text is formatted
-    (notifications renders each text in Arabic and in English)."""
-
-    def __init__(self, fn):
-        self.fn = fn
-
-    def __str__(self):
-        return str(self.fn())
 
 
 def visa_notify(visa_id: int, status: str, *, kind: str = "") -> None:
