@@ -3,6 +3,7 @@
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -46,13 +47,19 @@ class NafathStartApi(APIView):
         request=InputSerializer,
         responses={201: OutputSerializer, 400: ErrorSerializer, 409: ErrorSerializer, 429: ErrorSerializer},
         summary="Start a Nafath sign-in",
+        description=(
+            "Optional `Authorization: Device <device_token>`: a start by the ID number's own active device (the citizen app on "
+            "the owner's phone) counts on the owner's own limit and replaces a request still waiting for that ID number."
+        ),
         tags=["login"],
     )
     def post(self, request):
         raw = request.data.get("id_number") if hasattr(request.data, "get") else None
         if not isinstance(raw, (str, int)) or isinstance(raw, bool):
             raw = ""
-        req = services.nafath_request_start(id_number=str(raw), ip=client_ip(request), channel=NafathRequest.Channel.API)
+        req = services.nafath_request_start(
+            id_number=str(raw), ip=client_ip(request), channel=NafathRequest.Channel.API, owner=_device_owner(request)
+        )
         return Response(
             self.OutputSerializer(
                 {
@@ -64,6 +71,16 @@ class NafathStartApi(APIView):
             ).data,
             status=status.HTTP_201_CREATED,
         )
+
+
+def _device_owner(request):
+    """The person of the active device whose token the request carries (`Authorization: Device …`);
+    None without one. A wrong token is not an error here: the start is simply not the owner's."""
+    try:
+        found = DeviceTokenAuthentication().authenticate(request)
+    except AuthenticationFailed:
+        return None
+    return found[0] if found else None
 
 
 class NafathStatusApi(APIView):
@@ -237,7 +254,7 @@ class ActivationCompleteApi(APIView):
     @extend_schema_serializer(component_name="NafathActivationCompleteInput")
     class InputSerializer(serializers.Serializer):
         pin = serializers.CharField(max_length=12)
-        selfie = serializers.FileField()
+        selfie = serializers.FileField(allow_empty_file=True)  # an empty file is INVALID_IMAGE (image_sanitize)
         label = serializers.CharField(max_length=100, required=False)
 
     @extend_schema_serializer(component_name="NafathActivationCompleteOutput")

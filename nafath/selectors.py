@@ -26,6 +26,11 @@ def nafath_request_list_waiting_for_person(*, person: Person) -> QuerySet[Nafath
     )
 
 
+def person_for_known_browser(*, person_id) -> Person | None:
+    """The person a browser remembers (a signed cookie of an earlier Nafath sign-in)."""
+    return Person.objects.filter(pk=person_id).first() if isinstance(person_id, int) else None
+
+
 # --- devices -------------------------------------------------------------------------------------
 def device_list_for_person(*, person: Person) -> QuerySet[Device]:
     """The person's devices, the active and pending first, then the past ones."""

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.core import signing
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +20,7 @@ from core.api import client_ip
 from core.auth import person_login, person_logout, person_required
 from core.errors import ApplicationError, NotFound
 from core.i18n import localized
+from core.officers import officer_verified
 from core.services import audit_log_write
 from nafath import selectors, services
 from nafath.forms import ActivationCodeForm, ActivationFinishForm, ActivationStartForm, AppSignInForm, LoginForm
@@ -29,6 +31,42 @@ from nafath.tokens import token_digest
 TXN_KEY, NONCE_KEY, NEXT_KEY = "nafath_txn", "nafath_nonce", "nafath_next"
 APP_DEVICE_KEY, APP_SEEN_KEY = "nafath_app_device", "nafath_app_seen"
 Status = NafathRequest.Status
+# The owner's own browser and device (docs/nafath.md "No lock-out by ID number"): signed cookies.
+KNOWN_BROWSER_COOKIE, KNOWN_BROWSER_SALT = "nafath_known", "nafath.known-browser"
+APP_CLIENT_COOKIE, APP_BOUND_COOKIE, APP_BOUND_SALT = "nafath_app_client", "nafath_app_bound", "nafath.app-bound-device"
+
+
+def _cookie_set(response, name: str, value: str, days: int) -> None:
+    response.set_cookie(name, value, max_age=days * 86400, httponly=True, secure=settings.SESSION_COOKIE_SECURE, samesite="Lax")
+
+
+def _signed_cookie(request, name: str, salt: str, days: int) -> dict | None:
+    raw = request.COOKIES.get(name)
+    if not raw:
+        return None
+    try:
+        data = signing.loads(raw, salt=salt, max_age=days * 86400)
+    except signing.BadSignature:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _browser_owner(request):
+    """The person this browser belongs to, as far as the portal knows: the one signed in, else the
+    one who last signed in with Nafath here (a signed cookie). nafath_request_start treats a start
+    for that person's ID number as the owner's own."""
+    if request.person is not None:
+        return request.person
+    data = _signed_cookie(request, KNOWN_BROWSER_COOKIE, KNOWN_BROWSER_SALT, settings.NAFATH_KNOWN_BROWSER_DAYS)
+    return selectors.person_for_known_browser(person_id=data.get("p")) if data else None
+
+
+def _remember_browser(request, response):
+    """After a Nafath sign-in in this browser: remember it as the person's own."""
+    if request.person is not None:
+        value = signing.dumps({"p": request.person.pk}, salt=KNOWN_BROWSER_SALT)
+        _cookie_set(response, KNOWN_BROWSER_COOKIE, value, settings.NAFATH_KNOWN_BROWSER_DAYS)
+    return response
 
 
 def _safe_next(request, value: str | None) -> str:
@@ -101,6 +139,7 @@ def login(request):
                     service_ar=pending["name_ar"] if pending else "",
                     oidc_client_id=pending["client_id"] if pending else "",
                     user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                    owner=_browser_owner(request),
                 )
             except ApplicationError as exc:
                 form.add_error(None if exc.code != "INVALID_ID_NUMBER" else "id_number", exc.message)
@@ -142,6 +181,7 @@ def login_status(request):
     body = {"status": req.status, "seconds_left": req.seconds_left}
     if nxt:
         body["redirect"] = nxt
+        return _remember_browser(request, JsonResponse(body))
     return JsonResponse(body)
 
 
@@ -153,7 +193,7 @@ def login_check(request):
     if req is not None:
         nxt = _try_sign_in(request, req)
         if nxt:
-            return redirect(nxt)
+            return _remember_browser(request, redirect(nxt))
     return redirect("nafath:login")
 
 
@@ -202,11 +242,19 @@ def _app_device(request) -> Device | None:
 def app(request):
     device = _app_device(request)
     if device is None:
+        # This app installation: a random id of its own (its wrong PINs count on it), and the device
+        # it signed in as before (the owner's own: its wrong PINs count on that device only).
+        client_id = request.COOKIES.get(APP_CLIENT_COOKIE, "")[:64] or secrets.token_urlsafe(18)
+        bound = _signed_cookie(request, APP_BOUND_COOKIE, APP_BOUND_SALT, settings.NAFATH_KNOWN_BROWSER_DAYS) or {}
         form = AppSignInForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
                 device = services.nafath_app_sign_in(
-                    id_number=form.cleaned_data["id_number"], pin=form.cleaned_data["pin"], ip=client_ip(request)
+                    id_number=form.cleaned_data["id_number"],
+                    pin=form.cleaned_data["pin"],
+                    ip=client_ip(request),
+                    client_id=client_id,
+                    device_id=bound.get("d") if isinstance(bound.get("d"), int) else None,
                 )
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
@@ -214,8 +262,15 @@ def app(request):
                 request.session.cycle_key()
                 request.session[APP_DEVICE_KEY] = device.pk
                 request.session[APP_SEEN_KEY] = int(time.time())
-                return redirect("nafath:app")
-        return render(request, "nafath/app.html", {"form": form})
+                response = redirect("nafath:app")
+                _cookie_set(response, APP_CLIENT_COOKIE, client_id, settings.NAFATH_KNOWN_BROWSER_DAYS)
+                value = signing.dumps({"d": device.pk}, salt=APP_BOUND_SALT)
+                _cookie_set(response, APP_BOUND_COOKIE, value, settings.NAFATH_KNOWN_BROWSER_DAYS)
+                return response
+        response = render(request, "nafath/app.html", {"form": form})
+        if request.COOKIES.get(APP_CLIENT_COOKIE) != client_id:
+            _cookie_set(response, APP_CLIENT_COOKIE, client_id, settings.NAFATH_KNOWN_BROWSER_DAYS)
+        return response
     services.nafath_request_expire_overdue(id_number=device.person.id_number)
     reqs = list(selectors.nafath_request_list_waiting_for_person(person=device.person))
     return render(
@@ -408,7 +463,7 @@ def activity_not_me(request, entry_id: int):
 def device_selfie(request, device_id: int):
     """A pending device's selfie: officers only (404 for anyone else); each read is audited."""
     user = getattr(request, "user", None)
-    if not (user is not None and user.is_authenticated and user.is_active and user.is_staff and user.has_perm("nafath.view_device")):
+    if not officer_verified(user, "nafath.view_device"):  # staff with the permission and the second factor
         raise Http404
     try:
         data = services.device_selfie_read(device_id=device_id, officer=user, ip=client_ip(request))

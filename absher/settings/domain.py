@@ -24,8 +24,19 @@ NAFATH_REQUEST_LIFETIME_SECONDS = env.int("NAFATH_REQUEST_LIFETIME_SECONDS", def
 NAFATH_RATE_LIMIT_PER_ID = env.int("NAFATH_RATE_LIMIT_PER_ID", default=5)
 NAFATH_RATE_LIMIT_PER_IP = env.int("NAFATH_RATE_LIMIT_PER_IP", default=30)
 NAFATH_RATE_LIMIT_WINDOW_SECONDS = env.int("NAFATH_RATE_LIMIT_WINDOW_SECONDS", default=600)
-# Failed Nafath-app PINs allowed per ID number and per client address in the rate-limit window.
+# Failed Nafath-app PINs (docs/nafath.md "No lock-out by ID number"): NAFATH_PIN_MAX_FAILURES per app
+# installation and per client address, then that installation or address waits NAFATH_PIN_BACKOFF_SECONDS,
+# doubled at each new round, at most NAFATH_PIN_BACKOFF_MAX_SECONDS. Clients that are not the owner's own
+# device also share NAFATH_PIN_MAX_FAILURES_PER_ID per ID number (the owner's device never counts there).
 NAFATH_PIN_MAX_FAILURES = env.int("NAFATH_PIN_MAX_FAILURES", default=5)
+NAFATH_PIN_MAX_FAILURES_PER_ID = env.int("NAFATH_PIN_MAX_FAILURES_PER_ID", default=20)
+NAFATH_PIN_BACKOFF_SECONDS = env.int("NAFATH_PIN_BACKOFF_SECONDS", default=60)
+NAFATH_PIN_BACKOFF_MAX_SECONDS = env.int("NAFATH_PIN_BACKOFF_MAX_SECONDS", default=60 * 60)
+# Starts the owner's device refused: the starting address may not start for that ID number again in
+# the rate-limit window, and the owner is notified once NAFATH_REFUSED_STARTS_NOTIFY_AFTER were refused.
+NAFATH_REFUSED_STARTS_NOTIFY_AFTER = env.int("NAFATH_REFUSED_STARTS_NOTIFY_AFTER", default=2)
+# A browser that signed in with Nafath is remembered (a signed cookie) as the owner's for this long.
+NAFATH_KNOWN_BROWSER_DAYS = env.int("NAFATH_KNOWN_BROWSER_DAYS", default=90)
 # How often the login page and the Nafath app page poll (milliseconds).
 NAFATH_POLL_INTERVAL_MS = env.int("NAFATH_POLL_INTERVAL_MS", default=1500)
 ACCESS_TOKEN_LIFETIME_SECONDS = env.int("ACCESS_TOKEN_LIFETIME_SECONDS", default=60 * 60)

@@ -7,18 +7,29 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from core.errors import ApplicationError, NotFound
 from core.idnumbers import normalize_id_number
 from core.services import audit_log_write
 from nafath.models import AccessToken, Device, NafathRequest
-from nafath.services.devices import device_pin_check, locked_error
-from nafath.services.limits import check_start_limits, incr, rate_limited, release
+from nafath.services.devices import device_pin_check
+from nafath.services.limits import (
+    check_start_limits,
+    count_refused_start,
+    incr,
+    pin_backoff_check,
+    pin_backoff_failure,
+    pin_backoff_success,
+    pin_key,
+    rate_limited,
+    release,
+    start_refused_by_owner,
+)
 from nafath.tokens import new_token, token_digest
+from notifications.services import notification_send
 from registry.models import Person
 
 Status = NafathRequest.Status
@@ -26,6 +37,11 @@ Status = NafathRequest.Status
 SERVICE_PORTAL_SIGN_IN = gettext_noop("Sign in to the Absher-style portal")
 # A valid hash that matches no PIN: unknown IDs cost as much time as known ones.
 _DUMMY_PIN_HASH = None
+REFUSED_TITLE = gettext_lazy("Someone keeps trying to sign in with your ID number")
+REFUSED_BODY = gettext_lazy(
+    "%(count)d sign-in requests for your ID number were refused since %(since)s. Nobody was signed in. "
+    "You can still sign in from your own device or a browser you used before; never share the number shown on the portal."
+)
 
 
 # --- access tokens (signatures used by other apps: keep them) --------------------------------
@@ -89,8 +105,16 @@ def nafath_request_start(
     service_ar: str = "",
     oidc_client_id: str = "",
     user_agent: str = "",
+    owner: Person | None = None,
 ) -> NafathRequest:
-    """Start a sign-in request. The same answer whether or not the ID number is registered."""
+    """Start a sign-in request. The same answer whether or not the ID number is registered.
+
+    `owner` is the person the caller has shown to be (a browser signed in as them or remembered from
+    an earlier Nafath sign-in, or their active device): when it is the ID number's person, the start
+    is the owner's own. It counts on the owner's own limit only (never refused because of other
+    people's starts) and replaces a request still waiting for that ID number (REJECTED, reason
+    `replaced`). Anyone else's start is limited per address first, then per ID number (limits.py),
+    and a waiting request makes it 409 NAFATH_REQUEST_OPEN."""
     normalized = normalize_id_number(id_number)
     if normalized is None:
         check_start_limits(id_number=str(id_number)[:20], ip=ip)
@@ -100,12 +124,20 @@ def nafath_request_start(
             _("Enter a valid ID number: 10 digits starting with 1 or 2."),
             {"fields": {"id_number": [_("Enter a valid ID number: 10 digits starting with 1 or 2.")]}},
         )
-    check_start_limits(id_number=normalized, ip=ip)
+    is_owner = owner is not None and owner.id_number == normalized
+    try:
+        check_start_limits(id_number=normalized, ip=ip, owner=is_owner)
+    except ApplicationError:
+        if not is_owner:
+            _refused_start_counted(id_number=normalized)
+        raise
     nafath_request_expire_overdue(id_number=normalized)
     person = Person.objects.filter(id_number=normalized).first()
     number = secrets.randbelow(90) + 10
     try:
         with transaction.atomic():
+            if is_owner:
+                _replace_waiting(id_number=normalized, ip=ip)
             req = NafathRequest.objects.create(
                 id_number=normalized,
                 person=person,
@@ -137,6 +169,49 @@ def nafath_request_start(
             status=409,
         ) from None
     return req
+
+
+def _replace_waiting(*, id_number: str, ip: str) -> None:
+    """The owner's own start: a request still waiting for the ID number gives way (REJECTED, `replaced`)."""
+    for waiting in NafathRequest.objects.select_for_update().filter(id_number=id_number, status=Status.WAITING):
+        waiting.status = Status.REJECTED
+        waiting.answered_at = timezone.now()
+        waiting.answer_reason = "replaced"
+        waiting.save(update_fields=["status", "answered_at", "answer_reason"])
+        audit_log_write(
+            action="nafath.rejected",
+            person=waiting.person,
+            obj=waiting,
+            from_status=Status.WAITING,
+            to_status=Status.REJECTED,
+            ip=ip,
+            reason="replaced",
+            started_from=waiting.client_ip,
+        )
+
+
+def _refused_start_counted(*, id_number: str, count: int | None = None) -> None:
+    """One more start of this ID number refused (a limit, or the owner's device): the owner is told
+    once the window has NAFATH_REFUSED_STARTS_NOTIFY_AFTER of them (one notification per window)."""
+    count = count_refused_start(id_number=id_number) if count is None else count
+    if count != settings.NAFATH_REFUSED_STARTS_NOTIFY_AFTER:
+        return
+    person = Person.objects.filter(id_number=id_number).first()
+    if person is None:
+        return
+    window = settings.NAFATH_RATE_LIMIT_WINDOW_SECONDS
+    bucket = int(timezone.now().timestamp() // window)
+    since = timezone.localtime(timezone.now() - dt.timedelta(seconds=window))
+    notification_send(
+        person=person,
+        kind="nafath_refused_starts",
+        event_key=f"nafath-refused-starts-{person.pk}-{bucket}",
+        title=REFUSED_TITLE,
+        body=REFUSED_BODY,
+        context={"count": count, "since": since.strftime("%H:%M")},
+        link="/nafath/activity/",
+    )
+    audit_log_write(action="nafath.refused_starts_notified", person=person, count=count)
 
 
 def nafath_request_refresh(*, req: NafathRequest) -> NafathRequest:
@@ -266,6 +341,12 @@ def nafath_request_answer(
             )
             if not right:
                 audit_log_write(action="auth.failed", person=req.person, obj=req, ip=ip, reason=req.answer_reason)
+            if reject:
+                # The owner's device refused a request it did not want: the address that started it
+                # may not start for this ID number again in the window, and the owner hears of it
+                # when it keeps happening.
+                refused = start_refused_by_owner(id_number=req.id_number, ip=req.client_ip)
+                transaction.on_commit(lambda: _refused_start_counted(id_number=req.id_number, count=refused))
             return req
         status = req.status
     if expired or status == Status.EXPIRED:
@@ -274,50 +355,63 @@ def nafath_request_answer(
 
 
 # --- the Nafath app's own sign-in (ID number + device PIN) --------------------------------
-def nafath_app_sign_in(*, id_number: str, pin: str, ip: str) -> Device:
-    """Find the person's ACTIVE device whose PIN matches.
+def nafath_app_sign_in(*, id_number: str, pin: str, ip: str, client_id: str = "", device_id: int | None = None) -> Device:
+    """Find the person's ACTIVE device whose PIN matches. No lock-out by ID number: whoever knows an
+    ID number cannot stop its owner's device from signing in.
 
-    Two guards, both counted atomically BEFORE the PIN is compared, so concurrent wrong PINs
-    cannot overshoot (the old check-then-increment let every concurrent try through):
-    - per ID number and per client address, NAFATH_PIN_MAX_FAILURES failures in the rate-limit
-      window: a try takes a slot with INCR and is refused when the slot is past the limit; a
-      right PIN gives its slot back;
-    - per device, NAFATH_DEVICE_LOCK_AFTER_FAILURES wrong PINs in a row lock it for
-      NAFATH_DEVICE_LOCK_SECONDS (devices.device_pin_check: one conditional UPDATE).
-    An unknown ID number costs a dummy hash check and fails exactly like a wrong PIN."""
+    - `device_id`: the device this app installation signed in as before (the owner's own device,
+      from a signed cookie). Its wrong PINs count on that device only (devices.device_pin_check: one
+      conditional UPDATE, locked for NAFATH_DEVICE_LOCK_SECONDS after NAFATH_DEVICE_LOCK_AFTER_FAILURES).
+    - Anyone else's tries count per app installation (`client_id`) and per client address, with
+      backoff (limits.pin_backoff_check), and on a per-ID-number counter for such clients only
+      (NAFATH_PIN_MAX_FAILURES_PER_ID): they never touch the owner's device or its lock.
+    Every counter takes its try atomically BEFORE the PIN is compared, so concurrent wrong PINs
+    cannot overshoot. An unknown ID number costs a dummy hash check and fails like a wrong PIN."""
     global _DUMMY_PIN_HASH
     normalized = normalize_id_number(id_number) or ""
-    window = settings.NAFATH_RATE_LIMIT_WINDOW_SECONDS
-    keys = [f"nafath:pinfail:ip:{ip}", f"nafath:pinfail:id:{normalized or id_number}"]
-    active = Device.objects.filter(person__id_number=normalized, status=Device.Status.ACTIVE)
-    if normalized and active.exists() and not active.filter(Q(locked_until__isnull=True) | Q(locked_until__lte=timezone.now())).exists():
-        raise locked_error(active.order_by("-locked_until").first())
-    slots = [incr(k, timeout=window) for k in keys]
-    if any(s > settings.NAFATH_PIN_MAX_FAILURES for s in slots):
-        raise rate_limited(retry_after=window, ip=ip, id_number=normalized, what="pin")
     devices = list(
         Device.objects.select_related("person").filter(person__id_number=normalized, status=Device.Status.ACTIVE).order_by("-id")
     )
-    match = None
-    locked = None
-    for d in devices:
-        try:
-            if device_pin_check(device=d, pin=pin, ip=ip):
-                match = d
-                break
-        except ApplicationError as exc:
-            locked = exc
+    own = next((d for d in devices if device_id is not None and d.pk == device_id), None)
+    if own is not None:
+        if device_pin_check(device=own, pin=pin, ip=ip):
+            return _app_signed_in(own, ip)
+        raise _invalid_credentials()
+    keys = [pin_key("ip", ip)] + ([pin_key("client", client_id)] if client_id else [])
+    taken = pin_backoff_check(keys=keys, ip=ip, id_number=normalized)
+    per_id = pin_key("id", normalized or str(id_number)[:20])
+    slot = incr(f"{per_id}:n", timeout=settings.NAFATH_RATE_LIMIT_WINDOW_SECONDS)
+    if slot > settings.NAFATH_PIN_MAX_FAILURES_PER_ID:
+        release(f"{per_id}:n")
+        for k, _slot in taken:
+            release(f"{k}:n")
+        raise rate_limited(retry_after=settings.NAFATH_RATE_LIMIT_WINDOW_SECONDS, ip=ip, id_number=normalized, what="pin")
+    match = next((d for d in devices if check_password(pin or "", d.pin_hash)), None)
     if match is not None:
-        for k in keys:
-            release(k)
-        Device.objects.filter(pk=match.pk).update(last_seen_at=timezone.now())
-        audit_log_write(action="nafath.app_signed_in", person=match.person, obj=match, ip=ip)
-        return match
-    if locked is not None:
-        raise locked
+        pin_backoff_success(taken=taken)
+        release(f"{per_id}:n")
+        return _app_signed_in(match, ip)
+    pin_backoff_failure(taken=taken)
     if not devices:
         if _DUMMY_PIN_HASH is None:
             _DUMMY_PIN_HASH = make_password(secrets.token_hex(8))
         check_password(pin or "", _DUMMY_PIN_HASH)
-        audit_log_write(action="auth.failed", ip=ip, reason="wrong_pin", what="nafath_app", id_number=normalized)
-    raise ApplicationError("INVALID_CREDENTIALS", _("The ID number or the PIN is not correct."), status=401)
+    audit_log_write(
+        action="auth.failed",
+        person=devices[0].person if devices else None,
+        ip=ip,
+        reason="wrong_pin",
+        what="nafath_app",
+        id_number=normalized,
+    )
+    raise _invalid_credentials()
+
+
+def _app_signed_in(device: Device, ip: str) -> Device:
+    Device.objects.filter(pk=device.pk).update(last_seen_at=timezone.now())
+    audit_log_write(action="nafath.app_signed_in", person=device.person, obj=device, ip=ip)
+    return device
+
+
+def _invalid_credentials() -> ApplicationError:
+    return ApplicationError("INVALID_CREDENTIALS", _("The ID number or the PIN is not correct."), status=401)

@@ -273,14 +273,19 @@ def test_app_unknown_id_fails_like_a_wrong_pin(db):
 
 
 def test_app_failed_pins_are_rate_limited(person, with_device, settings):
-    settings.NAFATH_PIN_MAX_FAILURES = 3
+    settings.NAFATH_PIN_MAX_FAILURES_PER_ID = 3
     with_device(person)
+    own = browser(ip="10.4.0.99")  # the owner's phone: signed in as his device before
+    assert app_sign_in(own, person)["Location"] == "/nafath-app/"
+    own.post("/nafath-app/signout/")
     for i in range(3):
         app_sign_in(browser(ip=f"10.4.0.{i}"), person, pin="0000")
     c = browser(ip="10.4.0.50")
-    resp = app_sign_in(c, person)  # even the right PIN waits now
+    resp = app_sign_in(c, person)  # another client waits now, even with the right PIN
     assert "Too many attempts" in resp.content.decode()
     assert "nafath_app_device" not in c.session
+    # the owner's own device is not locked out by them
+    assert app_sign_in(own, person)["Location"] == "/nafath-app/"
 
 
 def test_app_lists_and_answers_requests(person, outsider, with_device):

@@ -108,6 +108,7 @@ def test_family_iqama_renewal_journey(browser, live_server, session_cookie_for, 
     from payments.models import Payment
     from payments.services import payment_mark_paid
     from registry.models import HealthInsurance
+    from tests.officers import officer_device, totp_now
 
     son_ok = m["son_ok"]
     r2 = renewal_submit(head=head, items=[{"dependent_id": son_ok.pk, "months": 6}])
@@ -115,13 +116,14 @@ def test_family_iqama_renewal_journey(browser, live_server, session_cookie_for, 
     payment_mark_paid(payment_id=r2.payment_id, method="SADAD", bank_reference="BR-BROWSER-REVIEW")
     r2.refresh_from_db()
     assert r2.status == "UNDER_REVIEW"
-    User.objects.create_superuser("iqama-officer", "officer@example.com", "officer-pass-123")
+    iqama_officer = User.objects.create_superuser("iqama-officer", "officer@example.com", "officer-pass-123")
     ctx = browser.new_context(viewport={"width": 1200, "height": 900})
     page = ctx.new_page()
     page.set_default_timeout(20_000)
     page.goto(f"{live_server.url}/admin/login/?next=/admin/passports/iqamarenewal/%3Fstatus__exact%3DUNDER_REVIEW")
     page.fill("#id_username", "iqama-officer")
     page.fill("#id_password", "officer-pass-123")
+    page.fill("#id_otp_token", totp_now(officer_device(iqama_officer)))  # the admin's second factor
     page.click("input[type=submit]")
     page.click(f'a[href="/admin/passports/iqamarenewal/{r2.pk}/decide/"]')
     page.wait_for_url(f"**/admin/passports/iqamarenewal/{r2.pk}/decide/")
