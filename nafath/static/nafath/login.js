@@ -9,6 +9,10 @@
   var pollMs = parseInt(box.getAttribute("data-poll-ms"), 10) || 1500;
   var deadline = Date.now() + (parseInt(box.getAttribute("data-seconds-left"), 10) || 0) * 1000;
   var clock = box.querySelector("[data-testid=countdown]");
+  // A polite live region says the time left once a minute and at 30 and 10 seconds (the ticking
+  // clock itself is aria-live=off: a screen reader would read it every second).
+  var announcer = box.querySelector("[data-testid=countdown-announce]");
+  var announced = null;
   var done = false;
 
   function fmt(s) {
@@ -18,6 +22,10 @@
   function tick() {
     var left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
     if (clock) clock.textContent = fmt(left);
+    if (announcer && left !== announced && (left % 60 === 0 || left === 30 || left === 10 || announced === null)) {
+      announced = left;
+      announcer.textContent = (announcer.getAttribute("data-template") || "{time}").replace("{time}", fmt(left));
+    }
     if (left === 0) poll();
   }
   function poll() {
