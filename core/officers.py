@@ -7,15 +7,18 @@ in this session has the admin; the login form asks for the password and the 6-di
 step. `officer_verified` is the same rule for officer pages outside the admin (a pending device's
 selfie, a renewal's photo)."""
 
+import segno
 from django import forms
 from django.conf import settings
-from django.contrib import admin
-from django.shortcuts import render
+from django.contrib import admin, messages
+from django.shortcuts import redirect, render
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from django_otp import user_has_device
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 from django_otp.forms import OTPAuthenticationFormMixin
+from django_otp.oath import TOTP
 
 
 def otp_required() -> bool:
@@ -78,9 +81,53 @@ class OfficerLoginForm(OTPAdminAuthenticationForm):
         return self.cleaned_data
 
 
+class AuthenticatorForm(forms.Form):
+    name = forms.CharField(label=_("Name of this authenticator"), max_length=64, required=False)
+    token = forms.CharField(
+        label=_("Code from your authenticator app"),
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "dir": "ltr"}),
+    )
+
+
+NEW_TOTP_KEY = "officer_totp_new_key"
+
+
 class OfficerAdminSite(OTPAdminSite):
     login_form = OfficerLoginForm
     login_template = "admin/officer_login.html"
+
+    def get_urls(self):
+        return [path("officer/authenticator/", self.admin_view(self.authenticator_view), name="officer_authenticator"), *super().get_urls()]
+
+    def authenticator_view(self, request):
+        """A signed-in, verified officer adds an authenticator (a new phone): a new secret as a QR code,
+        kept in the session until the new app's first code confirms it."""
+        from django_otp.plugins.otp_totp.models import TOTPDevice, default_key  # noqa: PLC0415
+
+        key = request.session.get(NEW_TOTP_KEY)
+        if not key or request.method == "GET":
+            key = request.session[NEW_TOTP_KEY] = default_key()
+        form = AuthenticatorForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            probe = TOTPDevice(user=request.user, key=key)
+            token = form.cleaned_data["token"].strip()
+            if token.isdigit() and TOTP(probe.bin_key, step=probe.step, t0=probe.t0, digits=probe.digits).verify(int(token), tolerance=1):
+                officer_totp_enrol(user=request.user, name=form.cleaned_data["name"] or "authenticator", key_hex=key)
+                del request.session[NEW_TOTP_KEY]
+                messages.success(request, _("The new authenticator is enrolled. Its codes now open the admin."))
+                return redirect("admin:index")
+            form.add_error("token", _("The code is not correct. Enter the current code from your authenticator app."))
+        probe = TOTPDevice(user=request.user, key=key, name="authenticator")
+        context = {
+            **self.each_context(request),
+            "title": _("Add an authenticator"),
+            "form": form,
+            "qr_svg": segno.make(probe.config_url, error="m").svg_inline(scale=5),
+            "secret": totp_secret_b32(probe),
+            "devices": TOTPDevice.objects.filter(user=request.user, confirmed=True).order_by("id"),
+        }
+        return render(request, "admin/officer_authenticator.html", context)
 
     def has_permission(self, request):
         if otp_required():
@@ -131,8 +178,6 @@ def totp_secret_b32(device) -> str:
 def totp_qr_text(device) -> str:
     """The otpauth URL as a QR code drawn with block characters (for a terminal)."""
     import io  # noqa: PLC0415
-
-    import segno  # noqa: PLC0415
 
     buf = io.StringIO()
     segno.make(device.config_url, error="m").terminal(out=buf, compact=True)

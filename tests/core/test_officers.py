@@ -197,3 +197,30 @@ def test_seed_demo_in_development_gives_a_working_officer_login(db, settings):
     code = io.StringIO()
     call_command("officer_totp", "officer", "--code", stdout=code)
     assert code.getvalue().strip().isdigit()
+
+
+def test_a_verified_officer_adds_an_authenticator_on_a_page_with_a_qr(officer):
+    from django_otp.oath import TOTP
+
+    c = officer_login(_client(), officer)
+    page = c.get("/admin/officer/authenticator/")
+    assert page.status_code == 200 and "<svg" in page.content.decode()
+    key = c.session["officer_totp_new_key"]
+    new = TOTPDevice(user=officer, key=key)
+    assert c.post("/admin/officer/authenticator/", {"name": "new phone", "token": "12345x"}).status_code == 200
+    assert not TOTPDevice.objects.filter(user=officer, name="new phone").exists()
+    code = f"{TOTP(new.bin_key, step=new.step, t0=new.t0, digits=new.digits).token():06d}"
+    r = c.post("/admin/officer/authenticator/", {"name": "new phone", "token": code})
+    assert r.status_code == 302
+    added = TOTPDevice.objects.get(user=officer, name="new phone")
+    assert added.confirmed and added.key == key
+    # the new phone's codes open the admin
+    fresh = _client(ip="198.51.100.30")
+    assert _login(fresh, officer.username, PASSWORD, totp_now(added)).status_code == 302
+
+
+def test_the_authenticator_page_needs_a_verified_officer(officer):
+    c = _client()
+    c.force_login(officer)  # password only, no second factor
+    r = c.get("/admin/officer/authenticator/")
+    assert r.status_code == 302 and "/admin/login/" in r["Location"]
