@@ -77,9 +77,10 @@ class PhotoCheckSerializer(serializers.Serializer):
 
 
 class DeliveryAddressSerializer(serializers.Serializer):
+    # City and district in the request's language (Accept-Language), like offices' names.
     short_address = serializers.CharField()
-    city = serializers.CharField()
-    district = serializers.CharField()
+    city = serializers.CharField(source="city_name")
+    district = serializers.CharField(source="district_name")
     postal_code = serializers.CharField()
 
     class Meta:
@@ -326,9 +327,10 @@ class AddressListApi(APIView):
             id = serializers.IntegerField()
             short_address = serializers.CharField()
             building_number = serializers.CharField()
-            street = serializers.CharField()
-            city = serializers.CharField()
-            district = serializers.CharField()
+            # In the request's language (Accept-Language), like offices' names.
+            street = serializers.CharField(source="street_name")
+            city = serializers.CharField(source="city_name")
+            district = serializers.CharField(source="district_name")
             postal_code = serializers.CharField()
             deliverable = serializers.BooleanField()
 

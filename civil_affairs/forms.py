@@ -20,14 +20,21 @@ class DeliveryForm(forms.Form):
 
     def __init__(self, *args, addresses=(), offices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["address_id"].choices = [("", "—")] + [
-            (a.pk, f"{a.short_address} — {a.district}, {a.city} {a.postal_code}") for a in addresses if a.deliverable
-        ]
+        deliverable = [a for a in addresses if a.deliverable]
+        self.deliverable_addresses = deliverable
+        # Only deliverable addresses, in the active language. One of them: it is chosen already
+        # (no empty choice to fall on); several: the primary one (addresses come primary first).
+        choices = [(a.pk, a.label) for a in deliverable]
+        self.fields["address_id"].choices = choices if len(deliverable) == 1 else [("", "—"), *choices]
+        if deliverable:
+            self.fields["address_id"].initial = deliverable[0].pk
         self.fields["office_id"].choices = [("", "—")] + [(o.pk, f"{o.name} — {o.city}") for o in offices]
 
     def clean(self):
         data = super().clean()
-        if data.get("method") == "POST" and not data.get("address_id"):
+        if data.get("method") == "POST" and not self.deliverable_addresses:
+            self.add_error("method", _("None of your national addresses is inside postal coverage: choose pickup at an office."))
+        elif data.get("method") == "POST" and not data.get("address_id"):
             self.add_error("address_id", _("Choose an address."))
         if data.get("method") == "PICKUP" and not data.get("office_id"):
             self.add_error("office_id", _("Choose an office."))

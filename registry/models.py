@@ -101,11 +101,17 @@ class Person(VersionedRecord):
 
 
 class NationalAddress(VersionedRecord):
+    """Street, district and city in Arabic (`street`, ...) and in English (`street_en`, ...), as
+    names are stored; pages show the active language's (`street_name`, ..., `label`)."""
+
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="addresses", verbose_name=_("person"))
     building_number = models.CharField(_("building number"), max_length=4)
-    street = models.CharField(_("street"), max_length=200)
-    district = models.CharField(_("district"), max_length=200)
-    city = models.CharField(_("city"), max_length=100)
+    street = models.CharField(_("street (Arabic)"), max_length=200)
+    district = models.CharField(_("district (Arabic)"), max_length=200)
+    city = models.CharField(_("city (Arabic)"), max_length=100)
+    street_en = models.CharField(_("street (English)"), max_length=200, blank=True)
+    district_en = models.CharField(_("district (English)"), max_length=200, blank=True)
+    city_en = models.CharField(_("city (English)"), max_length=100, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=5)
     additional_number = models.CharField(_("additional number"), max_length=4)
     short_address = models.CharField(_("short address"), max_length=8, help_text="4 letters + 4 digits")
@@ -119,6 +125,25 @@ class NationalAddress(VersionedRecord):
 
     def __str__(self):
         return f"{self.short_address} {self.building_number} {self.street}, {self.district}, {self.city} {self.postal_code}"
+
+    # The active language's words; an address recorded in Arabic only shows its Arabic in English.
+    @property
+    def street_name(self) -> str:
+        return localized(self.street, self.street_en or self.street)
+
+    @property
+    def district_name(self) -> str:
+        return localized(self.district, self.district_en or self.district)
+
+    @property
+    def city_name(self) -> str:
+        return localized(self.city, self.city_en or self.city)
+
+    @property
+    def label(self) -> str:
+        """`RRRD2929 — Olaya, Riyadh 12211` in the active language (Arabic: "العليا، الرياض")."""
+        comma = localized("، ", ", ")
+        return f"{self.short_address} — {self.district_name}{comma}{self.city_name} {self.postal_code}"
 
 
 class Office(VersionedRecord):
@@ -160,6 +185,7 @@ class NationalIdCard(VersionedRecord):
         verbose_name = _("national ID card")
         verbose_name_plural = _("national ID cards")
         ordering = ["-issue_date"]
+        indexes = [models.Index(fields=["issue_date", "id"], name="idcard_issue_date"), models.Index(fields=["status", "issue_date"])]
         constraints = [
             models.UniqueConstraint(fields=["person"], condition=models.Q(status="ACTIVE"), name="one_active_id_card"),
         ]
@@ -185,7 +211,6 @@ class Iqama(VersionedRecord):
     class Meta:
         verbose_name = _("iqama")
         verbose_name_plural = _("iqamas")
-        indexes = [models.Index(fields=["issue_date", "id"], name="idcard_issue_date"), models.Index(fields=["status", "issue_date"])]
 
     def __str__(self):
         return f"{self.person.id_number} → {self.expiry_date}"
@@ -202,6 +227,7 @@ class Passport(VersionedRecord):
         verbose_name = _("passport")
         verbose_name_plural = _("passports")
         ordering = ["-current", "-expiry_date"]
+        indexes = [models.Index(fields=["current", "expiry_date"], name="passport_current_expiry"), models.Index(fields=["number"])]
 
     def __str__(self):
         return f"{self.number} ({self.issuing_country}) → {self.expiry_date}"
@@ -227,13 +253,13 @@ class FamilyMember(VersionedRecord):
     head = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="family_members", verbose_name=_("head of family"))
     person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="sponsorship", verbose_name=_("family member"))
     relation = models.CharField(_("relation"), max_length=20, choices=Relation.choices)
-        indexes = [models.Index(fields=["current", "expiry_date"], name="passport_current_expiry"), models.Index(fields=["number"])]
     is_first_wife = models.BooleanField(_("first wife"), default=True, help_text=_("Further wives are companions."))
 
     class Meta:
         verbose_name = _("family member")
         verbose_name_plural = _("family members")
         ordering = ["head", "id"]
+        indexes = [models.Index(fields=["head", "id"], name="familymember_head_id"), models.Index(fields=["relation", "head", "id"])]
 
     def __str__(self):
         return f"{self.head.id_number} → {self.person.id_number} ({self.relation})"
@@ -259,13 +285,13 @@ class HealthInsurance(VersionedRecord):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="insurances", verbose_name=_("person"))
     provider = models.CharField(_("provider"), max_length=100)
     policy_number = models.CharField(_("policy number"), max_length=40)
-        indexes = [models.Index(fields=["head", "id"], name="familymember_head_id"), models.Index(fields=["relation", "head", "id"])]
     expiry_date = models.DateField(_("expiry date"))
 
     class Meta:
         verbose_name = _("health insurance")
         verbose_name_plural = _("health insurances")
         ordering = ["-expiry_date"]
+        indexes = [models.Index(fields=["expiry_date", "id"], name="insurance_expiry"), models.Index(fields=["policy_number"])]
 
     def __str__(self):
         return f"{self.provider} {self.policy_number} → {self.expiry_date}"
@@ -291,7 +317,6 @@ class MedicalExam(VersionedRecord):
         return f"{self.person.id_number} {self.result}"
 
 
-        indexes = [models.Index(fields=["expiry_date", "id"], name="insurance_expiry"), models.Index(fields=["policy_number"])]
 class Fine(VersionedRecord):
     """Every fine or violation on a person's record, whatever authority issued it. A payment
     settles it by reference (payments keeps the link on its line item)."""

@@ -43,9 +43,12 @@ class AddressFactory(factory.django.DjangoModelFactory):
 
     person = factory.SubFactory(PersonFactory)
     building_number = "1234"
-    street = "King Fahd Road"
-    district = "Olaya"
-    city = "Riyadh"
+    street = "طريق الملك فهد"
+    district = "العليا"
+    city = "الرياض"
+    street_en = "King Fahd Road"
+    district_en = "Olaya"
+    city_en = "Riyadh"
     postal_code = "12211"
     additional_number = "5678"
     short_address = factory.Sequence(lambda n: f"RAAA{n % 10000:04d}")
