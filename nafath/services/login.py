@@ -134,41 +134,45 @@ def nafath_request_start(
     nafath_request_expire_overdue(id_number=normalized)
     person = Person.objects.filter(id_number=normalized).first()
     number = secrets.randbelow(90) + 10
-    try:
-        with transaction.atomic():
-            if is_owner:
-                _replace_waiting(id_number=normalized, ip=ip)
-            req = NafathRequest.objects.create(
-                id_number=normalized,
-                person=person,
-                random_number=number,
-                choices=_choices_for(number),
-                channel=channel,
-                service=service or SERVICE_PORTAL_SIGN_IN,
-                client_ip=ip,
-                expires_at=timezone.now() + dt.timedelta(seconds=settings.NAFATH_REQUEST_LIFETIME_SECONDS),
-                web_nonce_digest=token_digest(web_nonce) if web_nonce else "",
-                service_ar=service_ar[:200],
-                oidc_client_id=oidc_client_id[:100],
-                user_agent=user_agent[:300],
-            )
-            audit_log_write(
-                action="nafath.started",
-                person=person,
-                obj=req,
-                to_status=Status.WAITING,
-                ip=ip,
-                channel=channel,
-                id_number=normalized,
-                relying_party=oidc_client_id,
-            )
-    except IntegrityError:
-        raise ApplicationError(
-            "NAFATH_REQUEST_OPEN",
-            _("A sign-in request for this ID number is already waiting. Answer it in the Nafath app or wait until it expires."),
-            status=409,
-        ) from None
-    return req
+    # The owner's start may meet a request another client inserts at the same moment (the partial
+    # unique index makes the later insert fail): it replaces that one too, a few times at most.
+    for _attempt in range(3 if is_owner else 1):
+        try:
+            with transaction.atomic():
+                if is_owner:
+                    _replace_waiting(id_number=normalized, ip=ip)
+                req = NafathRequest.objects.create(
+                    id_number=normalized,
+                    person=person,
+                    random_number=number,
+                    choices=_choices_for(number),
+                    channel=channel,
+                    service=service or SERVICE_PORTAL_SIGN_IN,
+                    client_ip=ip,
+                    expires_at=timezone.now() + dt.timedelta(seconds=settings.NAFATH_REQUEST_LIFETIME_SECONDS),
+                    web_nonce_digest=token_digest(web_nonce) if web_nonce else "",
+                    service_ar=service_ar[:200],
+                    oidc_client_id=oidc_client_id[:100],
+                    user_agent=user_agent[:300],
+                )
+                audit_log_write(
+                    action="nafath.started",
+                    person=person,
+                    obj=req,
+                    to_status=Status.WAITING,
+                    ip=ip,
+                    channel=channel,
+                    id_number=normalized,
+                    relying_party=oidc_client_id,
+                )
+        except IntegrityError:
+            continue
+        return req
+    raise ApplicationError(
+        "NAFATH_REQUEST_OPEN",
+        _("A sign-in request for this ID number is already waiting. Answer it in the Nafath app or wait until it expires."),
+        status=409,
+    )
 
 
 def _replace_waiting(*, id_number: str, ip: str) -> None:

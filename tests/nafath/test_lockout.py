@@ -189,3 +189,33 @@ def test_the_owners_device_locks_only_on_its_own_wrong_pins(owner, settings):
     device.refresh_from_db()
     assert device.is_locked  # his own phone, his own wrong PINs: locked as before
     assert Device.objects.get(pk=device.pk).pin_failures == 2
+
+
+def test_an_attacker_racing_the_owners_start_never_keeps_him_out(race, settings):
+    """Real threads at the same moment: five attacker clients start for the owner's ID number three
+    times each while the owner's device starts once; the request left waiting is the owner's and
+    he signs in."""
+    from tests.factories import PersonFactory
+
+    settings.NAFATH_RATE_LIMIT_PER_ID = 100  # the race, not the limit, is under test here
+    person = PersonFactory()
+    device, _token = services.device_register(person=person, pin="1234")
+
+    def racer(i):
+        if i == 0:
+            return services.nafath_request_start(id_number=person.id_number, ip=OWNER_IP, owner=person)
+        codes = []
+        for _ in range(3):
+            try:
+                services.nafath_request_start(id_number=person.id_number, ip=f"203.0.113.{i}")
+                codes.append("STARTED")
+            except ApplicationError as exc:
+                codes.append(exc.code)
+        return codes
+
+    outcomes = race(racer, n=6)
+    assert outcomes[0].ok, outcomes[0]
+    mine = outcomes[0].value
+    assert all(o.ok and set(o.value) <= {"STARTED", "NAFATH_REQUEST_OPEN"} for o in outcomes[1:])
+    assert list(NafathRequest.objects.filter(id_number=person.id_number, status="WAITING")) == [mine]
+    assert confirm(device, mine).status == "COMPLETED"
