@@ -66,10 +66,15 @@ def family_overview_for_head(*, head: Person) -> list[FamilyRow]:
     """The family page: each dependent with dates and what is due or blocked (assessed on the shortest
     allowed period)."""
     today = dates.today()
-    members = list(dependent_list_for_head(head=head))
+    # The plain list (no per-row passport and insurance aggregates): load_facts reads those once.
+    members = list(FamilyMember.objects.filter(head=head).select_related("person", "person__iqama").order_by("id"))
     for m in members:
         m.head = head  # the signed-in head: no query per dependent
     facts = load_facts(head=head, members=members)
+    for m in members:
+        passport = facts.passports.get(m.person_id)
+        m.passport_expiry = passport.expiry_date if passport else None
+        m.insurance_expiry = facts.insurance_until.get(m.person_id)
     open_ids = set(IqamaRenewalItem.objects.filter(member__in=members, is_open=True).values_list("member_id", flat=True))
     rows = []
     for m in members:

@@ -3,11 +3,13 @@ and on the national-scale data set (seed_scale, 1,000,000 people), side by side 
 
 For each page (two bare views of the benchmark's own URL module, absher/bench_urls.py, then the
 citizen pages, the API and the officers' admin) at 1, 8 and 32 concurrent clients, the two data
-sets are measured one after the other (interleaved), each for BENCH_SECONDS (default 2) after a
-short warm-up. Prints p50/p99 latency, throughput and the ratios the issue asks for, then the
+sets are measured in BENCH_ROUNDS (default 4) alternating turns that add up to BENCH_SECONDS
+(default 2) per data set, after a short warm-up: a change of load on the shared machine falls on
+both sides alike. Prints p50/p99 latency, throughput and the ratios the issue asks for, then the
 query plans (EXPLAIN ANALYZE) of every query the admin pages run, on both data sets.
 
-Environment: BENCH_SECONDS (seconds per point, default 2), BENCH_CLIENTS (default "1,8,32"),
+Environment: BENCH_SECONDS (seconds per point, default 2), BENCH_ROUNDS (alternating turns per
+point, default 4), BENCH_CLIENTS (default "1,8,32"),
 BENCH_DEMO_DB (default absher_scale_demo), BENCH_SCALE_DB (default absher_scale_1m),
 BENCH_PEOPLE (people of the scale data set when it must be built, default 1000000),
 BENCH_PAGES (comma-separated page names to run, default all), BENCH_EXPLAIN=0 to skip the plans.
@@ -38,6 +40,7 @@ DBS = {"demo": os.environ.get("BENCH_DEMO_DB", "absher_scale_demo"), "1M": os.en
 PORTS = {"demo": 8771, "1M": 8772}
 SECONDS = float(os.environ.get("BENCH_SECONDS", "2"))
 CLIENTS = [int(c) for c in os.environ.get("BENCH_CLIENTS", "1,8,32").split(",")]
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "4"))  # turns per point, demo and 1M alternating
 
 # (name, who, path template): who is the session or token the request carries.
 PAGES = [
@@ -254,16 +257,20 @@ def point(port: int, path: str, headers: dict, clients: int, seconds: float) -> 
         t.start()
     for t in threads:
         t.join()
-    elapsed = time.perf_counter() - started
-    lat.sort()
+    return {"lat": lat, "elapsed": time.perf_counter() - started, "errors": errors[0]}
+
+
+def merge(turns: list[dict]) -> dict:
+    """One point from several turns: all latencies together, requests over the time spent."""
+    lat = sorted(x for t in turns for x in t["lat"])
     if not lat:
-        return {"n": 0, "p50": float("nan"), "p99": float("nan"), "rps": 0.0, "errors": errors[0]}
+        return {"n": 0, "p50": float("nan"), "p99": float("nan"), "rps": 0.0, "errors": sum(t["errors"] for t in turns)}
     return {
         "n": len(lat),
         "p50": statistics.median(lat) * 1000,
         "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000,
-        "rps": len(lat) / elapsed,
-        "errors": errors[0],
+        "rps": len(lat) / sum(t["elapsed"] for t in turns),
+        "errors": sum(t["errors"] for t in turns),
     }
 
 
@@ -352,11 +359,15 @@ def main() -> None:
                     print(f"  !! {name} on {label}: HTTP {status} {body[:200]!r}")
         for clients in CLIENTS:
             for name, who, tmpl in pages:
+                # ROUNDS short turns, demo and 1M alternating, merged: both sides see the same load.
+                turns = {label: [] for label in DBS}
+                for _ in range(ROUNDS):
+                    for label in DBS:
+                        prep = preps[label]
+                        path = tmpl.format(**prep["vars"])
+                        turns[label].append(point(PORTS[label], path, headers_for(who, prep), clients, SECONDS / ROUNDS))
                 for label in DBS:
-                    prep = preps[label]
-                    results[(name, clients, label)] = point(
-                        PORTS[label], tmpl.format(**prep["vars"]), headers_for(who, prep), clients, SECONDS
-                    )
+                    results[(name, clients, label)] = merge(turns[label])
                 d, m = results[(name, clients, "demo")], results[(name, clients, "1M")]
                 print(
                     f"  {clients:>2} clients  {name:38} demo p50 {d['p50']:8.1f} ms p99 {d['p99']:8.1f} {d['rps']:7.1f}/s"
