@@ -184,7 +184,7 @@ class RenewalListCreateApi(APIView):
     """GET: the person's renewals. POST (multipart `photo`): start one; 202, the check runs in a worker."""
 
     class InputSerializer(serializers.Serializer):
-        photo = serializers.FileField()
+        photo = serializers.FileField(allow_empty_file=True)  # an empty file is INVALID_IMAGE (the service says)
         source = serializers.ChoiceField(choices=IdRenewal.PhotoSource.values, required=False, default=IdRenewal.PhotoSource.UPLOAD)
         captured_at = serializers.DateTimeField(required=False, allow_null=True, default=None, help_text="when the camera took it")
 
@@ -258,7 +258,7 @@ class PhotoQuickCheckApi(APIView):
     every quality rule, no face match; nothing stored, no attempt spent. Rate-limited (429)."""
 
     class InputSerializer(serializers.Serializer):
-        frame = serializers.FileField()
+        frame = serializers.FileField(allow_empty_file=True)  # an empty file is INVALID_IMAGE
 
         class Meta:
             ref_name = "PhotoQuickCheckInput"

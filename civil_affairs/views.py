@@ -19,6 +19,7 @@ from civil_affairs.services.card_journey import renewal_card_expected_date
 from core.api import client_ip
 from core.auth import person_required
 from core.errors import ApplicationError, NotFound, error_body
+from core.middleware import camera_allowed
 
 S = IdRenewal.Status
 
@@ -59,6 +60,7 @@ def _not_found(fn):
 
 
 @person_required
+@camera_allowed
 def start(request):
     person = request.person
     elig = selectors.renewal_eligibility(person=person)

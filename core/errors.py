@@ -2,9 +2,17 @@
 {"error": {"code": "UPPER_SNAKE_CODE", "message": "...", "details": {...}}}."""
 
 import logging
+import sys
 
+import kombu.exceptions
+import redis.exceptions
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, JsonResponse
+from django.db import InterfaceError as DbInterfaceError
+from django.db import OperationalError as DbOperationalError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.template import engines
+from django.utils.translation import get_language, get_language_bidi
 from django.utils.translation import gettext as _
 from django.views.defaults import page_not_found, server_error
 from rest_framework import exceptions as drf_exc
@@ -45,7 +53,68 @@ def _flatten(detail):
     return str(detail)
 
 
+# A backing service that is down or unreachable (the database, the cache, the broker): the
+# request may well succeed a little later, so the answer is 503 with Retry-After, never 500.
+OUTAGE_ERRORS = (
+    DbOperationalError,
+    DbInterfaceError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    kombu.exceptions.OperationalError,
+)
+
+
+def is_outage(exc) -> bool:
+    return isinstance(exc, OUTAGE_ERRORS)
+
+
+def _retry_after() -> str:
+    return str(getattr(settings, "SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS", 30))
+
+
+def _outage_message() -> str:
+    return _("The service is briefly unavailable. Try again in a moment.")
+
+
+def service_unavailable_api_body() -> dict:
+    return error_body("SERVICE_UNAVAILABLE", _outage_message(), {"retry_after": int(_retry_after())})
+
+
+_OUTAGE_PAGE = """<!DOCTYPE html><html lang="{{ lang }}" dir="{{ dir }}"><head><meta charset="utf-8">
+<title>{{ title }}</title></head><body><h1>{{ message }}</h1></body></html>"""
+
+
+def service_unavailable_response(request, exc=None):
+    """503 with Retry-After: the API's error shape under /api/, a plain page elsewhere. Touches
+    neither the database nor the cache (either may be the one that is down)."""
+    if exc is not None:
+        log.warning("Backing service unavailable on %s: %s", request.path, exc.__class__.__name__, exc_info=exc)
+    if _is_api(request):
+        resp = JsonResponse(service_unavailable_api_body(), status=503)
+    else:
+        html = (
+            engines["django"]
+            .from_string(_OUTAGE_PAGE)
+            .render(
+                {
+                    "lang": get_language() or settings.LANGUAGE_CODE,
+                    "dir": "rtl" if get_language_bidi() else "ltr",
+                    "title": _("Briefly unavailable"),
+                    "message": _outage_message(),
+                }
+            )
+        )
+        resp = HttpResponse(html, status=503)
+    resp["Retry-After"] = _retry_after()
+    resp["Cache-Control"] = "no-store"
+    return resp
+
+
 def api_exception_handler(exc, context):
+    if is_outage(exc):
+        resp = Response(service_unavailable_api_body(), status=503, headers={"Retry-After": _retry_after()})
+        log.warning("Backing service unavailable: %s", exc.__class__.__name__, exc_info=exc)
+        return resp
     if isinstance(exc, ApplicationError):
         resp = Response(error_body(exc.code, exc.message, exc.details), status=exc.status)
         if exc.status == 429 and "retry_after" in exc.details:
@@ -103,6 +172,11 @@ def handler404(request, exception=None):
 
 
 def handler500(request):
+    # Django calls this inside its `except` block: a database, cache or broker outage raised
+    # anywhere (a view, a middleware, the session) is a 503 with Retry-After, not a 500.
+    exc = sys.exc_info()[1]
+    if exc is not None and is_outage(exc):
+        return service_unavailable_response(request, exc)
     if _is_api(request):
         return JsonResponse(error_body("SERVER_ERROR", _("Something went wrong on our side. Try again later.")), status=500)
     return server_error(request, template_name="500.html")

@@ -69,7 +69,18 @@ def enqueue(task_path: str, *args) -> None:
     """Queue a Celery task by its dotted path after commit, robustly: a broker outage is logged
     and left to the flow's sweeper, never an error for a change that committed. Naming the task
     by path keeps the imports one way (tasks import services, never the reverse)."""
-    on_commit_robust(lambda: import_string(task_path).delay(*args))
+    on_commit_robust(lambda: _send(task_path, args))
+
+
+def _send(task_path: str, args: tuple) -> bool:
+    """Hand one message to the broker; a broker that is down or slow is logged (the sweepers
+    re-queue the work from the database) and never raised. Returns whether it was queued."""
+    try:
+        import_string(task_path).delay(*args)  # runs from enqueue's on_commit_robust, after commit
+    except Exception as exc:  # noqa: BLE001 - kombu, redis and socket errors alike: the change has committed
+        log.warning("could not queue %s%r (%s: %s); its sweeper will re-queue it", task_path, args, exc.__class__.__name__, exc)
+        return False
+    return True
 
 
 @dataclass(frozen=True)

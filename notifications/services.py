@@ -8,7 +8,7 @@ import smtplib
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -171,7 +171,11 @@ def notification_delivery_sweep() -> int:
     the idempotency key; an email may go twice in that rare crash case."""
     cutoff = timezone.now() - dt.timedelta(seconds=settings.NOTIFICATION_SWEEP_AFTER_SECONDS)
     Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lt=cutoff).update(status=Delivery.Status.PENDING)
-    ids = list(Delivery.objects.filter(status=Delivery.Status.PENDING, created_at__lt=cutoff).values_list("pk", flat=True)[:500])
+    lost = timezone.now() - dt.timedelta(seconds=settings.SWEEP_LOST_WORK_AFTER_SECONDS)
+    never_tried = Q(attempts=0, claimed_at__isnull=True, created_at__lt=lost)
+    ids = list(
+        Delivery.objects.filter(Q(created_at__lt=cutoff) | never_tried, status=Delivery.Status.PENDING).values_list("pk", flat=True)[:500]
+    )
     for pk in ids:  # outside a transaction the task is queued at once
         enqueue("notifications.tasks.notification_deliver_task", pk)
     return len(ids)

@@ -292,3 +292,18 @@ def with_glasses(name="obama_2.jpg", thickness=0.05) -> Image.Image:
     draw.line((lcx - 0.85 * lw, lcy - 0.3 * lw, pts[0, 0], pts[0, 1] - 0.1 * lw), fill=colour, width=t)
     draw.line((rcx + 0.85 * rw, rcy - 0.3 * rw, pts[16, 0], pts[16, 1] - 0.1 * rw), fill=colour, width=t)
     return img
+
+
+@functools.cache
+def png_flat(width=6300, height=6300, colour=(128, 128, 128)) -> bytes:
+    """A complete, valid RGB PNG of one colour: tiny on disk (6300x6300 is about 170 KB) but
+    width x height x 3 bytes once decoded (119 MB): the worst case for decoding memory."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    row = b"\x00" + bytes(colour) * width
+    comp = zlib.compressobj(9)
+    idat = b"".join(comp.compress(row) for _ in range(height)) + comp.flush()
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")

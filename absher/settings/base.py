@@ -61,7 +61,9 @@ INSTALLED_APPS = [
 PERSON_MODEL = "registry.Person"
 
 MIDDLEWARE = [
+    "core.middleware.HealthCheckMiddleware",  # /health/ before the HTTPS redirect and the host check (compose)
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # CONTENT_SECURITY_POLICY below
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.LanguageMiddleware",
@@ -70,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified() (the officer's TOTP)
     "core.middleware.PersonMiddleware",
+    "core.middleware.SecurityHeadersMiddleware",  # Permissions-Policy; Cache-Control: no-store signed in and on the API
+    "core.middleware.InvalidTextMiddleware",  # NUL or invalid text in any field: 400 INVALID_TEXT, never a 500
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last: answers a locked-out admin login with the lock-out page
@@ -124,6 +128,29 @@ else:
 # The API's and the pages' answer when the database, the cache or the broker is down: 503 with
 # this Retry-After (core.errors.OUTAGE_ERRORS), never a 500.
 SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS = env.int("SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS", default=30)
+
+# --- Headers (issue 11). Content-Security-Policy (django-csp 4): scripts only from this origin,
+# never inline (every script is a static file); styles may be inline (a few templates and
+# Swagger UI's page carry <style>; a style cannot run code). Nothing may frame the portal.
+# No form-action: browsers apply it to the redirect after a form too, and the OpenID Connect
+# consent form redirects to the relying party.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "media-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Powerful browser features: none, except the camera on the ID photo page (core.middleware.camera_allowed).
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+PERMISSIONS_POLICY_CAMERA = "camera=(self), microphone=(), geolocation=(), payment=(), usb=()"
 
 # --- Auth: officers use Django's users and admin; citizens sign in through Nafath.
 AUTH_PASSWORD_VALIDATORS = [
@@ -230,6 +257,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every operation lists its error statuses with one `Error` body (issue 11).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.schema.error_responses_hook"],
     # The OpenAPI enum of a Nafath request's status gets a stable name.
     # One name per choice set that appears under the same field name in several components.
     "ENUM_NAME_OVERRIDES": {

@@ -68,6 +68,10 @@ ID_PHOTO_ATTEMPTS_MAX = env.int("ID_PHOTO_ATTEMPTS_MAX", default=5)
 ID_PHOTO_ATTEMPTS_WINDOW_SECONDS = env.int("ID_PHOTO_ATTEMPTS_WINDOW_SECONDS", default=60 * 60)
 # The photo-check task claims a renewal at most this many times (a poison image cannot requeue forever).
 ID_PHOTO_CHECK_MAX_TRIES = env.int("ID_PHOTO_CHECK_MAX_TRIES", default=3)
+# Work queued after commit whose message was lost, or never sent because the broker was down
+# (core.transitions.enqueue logs and moves on), is re-queued by its sweeper once it is this old
+# and still not started (the sweepers run every SWEEP_PERIOD_SECONDS, celery.py).
+SWEEP_LOST_WORK_AFTER_SECONDS = env.int("SWEEP_LOST_WORK_AFTER_SECONDS", default=30)
 # A renewal still in PHOTO_CHECK this long after its last claim is re-queued by the sweeper.
 ID_PHOTO_CHECK_STUCK_SECONDS = env.int("ID_PHOTO_CHECK_STUCK_SECONDS", default=180)
 # Rejected selfies are deleted after this many days.
@@ -84,6 +88,12 @@ ID_CARD_STAGE_DELAYS_SECONDS = {
 PHOTO_MAX_UPLOAD_BYTES = env.int("PHOTO_MAX_UPLOAD_BYTES", default=8 * 1024 * 1024)
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)  # checked from the header, before decoding
 PHOTO_JPEG_QUALITY = env.int("PHOTO_JPEG_QUALITY", default=92)
+# Decoding is bounded by memory, not just pixels (biometrics.upload): a photo is decoded to at
+# most this longest side (a JPEG straight to it with Pillow's draft, a PNG scaled down after
+# loading), and one whose decoded pixels would take more than PHOTO_DECODE_MAX_BYTES (estimated
+# from the header) is refused before decoding (IMAGE_TOO_LARGE), e.g. a 6300x6300 PNG of 170 KB.
+PHOTO_DECODE_MAX_SIDE = env.int("PHOTO_DECODE_MAX_SIDE", default=2400)
+PHOTO_DECODE_MAX_BYTES = env.int("PHOTO_DECODE_MAX_BYTES", default=48 * 1024 * 1024)
 PHOTO_MIN_WIDTH = env.int("PHOTO_MIN_WIDTH", default=400)  # LOW_RESOLUTION
 PHOTO_MIN_HEIGHT = env.int("PHOTO_MIN_HEIGHT", default=500)
 PHOTO_MIN_FACE_RATIO = env.float("PHOTO_MIN_FACE_RATIO", default=0.18)  # face box height / image height (FACE_TOO_SMALL)
@@ -132,7 +142,7 @@ PASSPORT_MIN_VALIDITY_DAYS = env.int("PASSPORT_MIN_VALIDITY_DAYS", default=90)
 BIOMETRICS_MIN_AGE = env.int("BIOMETRICS_MIN_AGE", default=6)
 IQAMA_RENEWAL_WINDOW_DAYS = env.int("IQAMA_RENEWAL_WINDOW_DAYS", default=90)  # [U] dashboard banner
 # A renewal still PROCESSING this long after the payment is re-queued by the sweeper.
-IQAMA_RENEWAL_STUCK_AFTER_SECONDS = env.int("IQAMA_RENEWAL_STUCK_AFTER_SECONDS", default=120)
+IQAMA_RENEWAL_STUCK_AFTER_SECONDS = env.int("IQAMA_RENEWAL_STUCK_AFTER_SECONDS", default=30)
 # Residency rules (issue 10; docs/passports.md "Thresholds and fee table": [P] published, [C] sources
 # conflict, [U] chosen here). The iqama fee by category, per year, prorated by N/12:
 # IQAMA_FEE_PER_YEAR is the worker row (domestic worker, 650 [P]).
@@ -159,14 +169,15 @@ PAYMENT_SANDBOX_DECLINED_CARDS = env.list("PAYMENT_SANDBOX_DECLINED_CARDS", defa
 # charge(); empty in production until an acquirer is integrated, so card checkout does not exist.
 PAYMENT_CARD_GATEWAY = env("PAYMENT_CARD_GATEWAY", default="")
 # PAID payments not handed over this long after payment are re-queued by the sweeper.
-PAYMENT_FULFIL_SWEEP_AFTER_SECONDS = env.int("PAYMENT_FULFIL_SWEEP_AFTER_SECONDS", default=120)
+PAYMENT_FULFIL_SWEEP_AFTER_SECONDS = env.int("PAYMENT_FULFIL_SWEEP_AFTER_SECONDS", default=30)
 # Card testing protection: a bill takes no more card attempts after this many declines (SADAD stays open).
 PAYMENT_CARD_MAX_DECLINES = env.int("PAYMENT_CARD_MAX_DECLINES", default=5)
 
 # --- notifications -------------------------------------------------------------------------------
 # A delivery is tried this many times (with exponential backoff) before it is marked FAILED.
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
-# Deliveries left PENDING (or SENDING, by a dead worker) this long are re-queued by the sweeper.
+# Deliveries left PENDING (or SENDING, by a dead worker) this long are re-queued by the sweeper;
+# a delivery never tried is re-queued after SWEEP_LOST_WORK_AFTER_SECONDS.
 NOTIFICATION_SWEEP_AFTER_SECONDS = env.int("NOTIFICATION_SWEEP_AFTER_SECONDS", default=300)
 
 # --- visas (exit/re-entry): fees and rules published in Saudi news sites and expat guides;

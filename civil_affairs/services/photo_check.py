@@ -13,10 +13,9 @@ import time
 import uuid
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,6 +30,7 @@ from civil_affairs.flow import ID_RENEWAL
 from civil_affairs.models import IdRenewal, IdRenewalEvent
 from core.crypto import decrypt_bytes, encrypt_bytes
 from core.errors import ApplicationError
+from core.ratelimit import LOCAL, counter_get, counter_hit
 from core.services import audit_log_write
 from core.storage import private_storage
 from core.transitions import enqueue
@@ -67,12 +67,9 @@ def _quick_check_hit(*, person: Person) -> None:
     locmem otherwise); over PHOTO_QUICK_CHECK_PER_MINUTE: 429 RATE_LIMITED."""
     now = time.time()
     key = f"idr:quick:{person.pk}:{int(now // 60)}"
-    cache.add(key, 0, timeout=65)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=65)
-        count = 1
+    # Redis down: count in this process (fail open, bounded): a quick check stores nothing and
+    # spends no attempt, so the per-process limit only has to bound the CPU it costs.
+    count = counter_hit(key, timeout=65, on_outage=LOCAL)
     if count > settings.PHOTO_QUICK_CHECK_PER_MINUTE:
         retry = max(1, int(60 - now % 60) + 1)
         raise ApplicationError(
@@ -81,6 +78,22 @@ def _quick_check_hit(*, person: Person) -> None:
             {"retry_after": retry},
             status=429,
         )
+
+
+def _refused_key(person: Person) -> str:
+    return f"idr:refused:{person.pk}"
+
+
+def _refused_uploads(*, person: Person) -> int:
+    """Uploads refused before a request existed (not an image, too large to decode) in the
+    current attempts window. They spend attempts like requests do, so a stream of hostile
+    files (each costing a decode) stops at ID_PHOTO_ATTEMPTS_MAX."""
+    return counter_get(_refused_key(person))
+
+
+def _refused_upload_count(*, person: Person) -> None:
+    # Redis down: counted in the process (fail open, bounded per process).
+    counter_hit(_refused_key(person), timeout=settings.ID_PHOTO_ATTEMPTS_WINDOW_SECONDS, on_outage=LOCAL)
 
 
 def _eligible_or_409(person: Person):
@@ -199,16 +212,24 @@ def renewal_create(
         .order_by("created_at")
         .values_list("created_at", flat=True)
     )
-    if len(recent) >= settings.ID_PHOTO_ATTEMPTS_MAX:
-        oldest = recent[len(recent) - settings.ID_PHOTO_ATTEMPTS_MAX]
-        wait = max(1, int((oldest + window - timezone.now()).total_seconds()) + 1)
+    refused = _refused_uploads(person=person)
+    if len(recent) + refused >= settings.ID_PHOTO_ATTEMPTS_MAX:
+        if len(recent) >= settings.ID_PHOTO_ATTEMPTS_MAX:
+            oldest = recent[len(recent) - settings.ID_PHOTO_ATTEMPTS_MAX]
+            wait = max(1, int((oldest + window - timezone.now()).total_seconds()) + 1)
+        else:  # refused uploads filled the window: their counter ends with it
+            wait = settings.ID_PHOTO_ATTEMPTS_WINDOW_SECONDS
         raise ApplicationError(
             "RATE_LIMITED",
             _("Too many photo attempts. Try again in %(minutes)d minutes.") % {"minutes": (wait + 59) // 60},
             {"retry_after": wait},
             status=429,
         )
-    image = photo_sanitize(data=photo_data)  # raises INVALID_IMAGE / IMAGE_TOO_LARGE (400)
+    try:
+        image = photo_sanitize(data=photo_data)  # raises INVALID_IMAGE / IMAGE_TOO_LARGE (400)
+    except ApplicationError:
+        _refused_upload_count(person=person)  # a refused upload spends an attempt too (issue 11)
+        raise
     if IdRenewal.objects.filter(person=person, photo_sha256=image.sha256, check_status=IdRenewal.CheckStatus.FAILED).exists():
         raise ApplicationError(
             "PHOTO_ALREADY_REJECTED",
@@ -339,12 +360,13 @@ def _jsonable(obj):
 
 def renewal_photo_check_sweep() -> int:
     """Re-queue renewals stuck in PHOTO_CHECK (Redis can lose messages). Returns how many."""
-    cutoff = timezone.now() - dt.timedelta(seconds=settings.ID_PHOTO_CHECK_STUCK_SECONDS)
-    ids = list(
-        IdRenewal.objects.filter(status=S.PHOTO_CHECK, created_at__lt=cutoff)
-        .exclude(check_started_at__gte=cutoff)
-        .values_list("pk", flat=True)
-    )
+    now = timezone.now()
+    cutoff = now - dt.timedelta(seconds=settings.ID_PHOTO_CHECK_STUCK_SECONDS)
+    # Never claimed (its message was lost or never sent): SWEEP_LOST_WORK_AFTER_SECONDS after
+    # it entered PHOTO_CHECK. Claimed but not decided: after the (longer) stuck period.
+    lost = Q(check_started_at__isnull=True, status_changed_at__lt=now - dt.timedelta(seconds=settings.SWEEP_LOST_WORK_AFTER_SECONDS))
+    stuck = Q(created_at__lt=cutoff) & ~Q(check_started_at__gte=cutoff)
+    ids = list(IdRenewal.objects.filter(lost | stuck, status=S.PHOTO_CHECK).values_list("pk", flat=True))
     for pk in ids:  # outside a transaction this queues at once; inside one, after it commits
         enqueue(CHECK_TASK, pk)
     return len(ids)

@@ -11,18 +11,17 @@ from django.core.cache import cache
 from django.utils.translation import ngettext
 
 from core.errors import ApplicationError
+from core.ratelimit import LOCAL, counter_hit, counter_release
 from core.services import audit_log_write
 
 
 # --- rate limits ---------------------------------------------------------------------------
 def incr(cache_key: str, *, timeout: int) -> int:
-    """Atomic counter (INCR in Redis, locmem otherwise) that starts at 1 and lives `timeout` s."""
-    cache.add(cache_key, 0, timeout=timeout)
-    try:
-        return cache.incr(cache_key)
-    except ValueError:  # evicted between add and incr
-        cache.set(cache_key, 1, timeout=timeout)
-        return 1
+    """Atomic counter (INCR in Redis, locmem otherwise) that starts at 1 and lives `timeout` s.
+    While Redis is down every Nafath limit counts in the process instead (core.ratelimit.LOCAL,
+    fail open but bounded): closing would lock every owner out during an outage, a start still
+    needs the owner's device, and wrong PINs also lock the device in the database."""
+    return counter_hit(cache_key, timeout=timeout, on_outage=LOCAL)
 
 
 def _hit(kind: str, key: str, limit: int) -> int | None:
@@ -174,5 +173,4 @@ def pin_key(kind: str, value: str) -> str:
 
 def release(cache_key: str) -> None:
     """Give a slot back (a try that turned out right)."""
-    with contextlib.suppress(ValueError):  # the window ended meanwhile
-        cache.decr(cache_key)
+    counter_release(cache_key)  # nothing when the window ended meanwhile or the cache is down

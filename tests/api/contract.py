@@ -1,8 +1,10 @@
 """The API contract as a flat set of facts read from the served OpenAPI schema: every path
 and method, and for each documented answer the dotted names of its response fields
-(nested objects and lists followed, `[]` marking a list's items). The snapshot committed
-beside this file was taken from the schema before the registry reshape; the schema may
-add paths and fields, never drop one."""
+(nested objects and lists followed, `[]` marking a list's items), error answers included
+(issue 11: every operation documents its error statuses with the one `Error` body). The
+snapshot committed beside this file was taken from the schema before the registry reshape,
+and the error answers added when the schema began to document them; the schema may add
+paths, answers and fields, never drop one."""
 
 import json
 import pathlib
@@ -47,7 +49,7 @@ def contract_of(schema: dict) -> dict:
                 continue
             answers = {}
             for status, resp in sorted((op.get("responses") or {}).items()):
-                if not str(status).startswith("2"):
+                if str(status)[0] not in "245":
                     continue
                 content = (resp.get("content") or {}).get("application/json") or {}
                 fields: set = set()
