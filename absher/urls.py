@@ -27,7 +27,9 @@ api_v1 = [
     path("", include("notifications.api_urls")),
     path("schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: the CSP allows no inline script.
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema", authentication_classes=[], permission_classes=[]), name="api-docs"),
+    path(
+        "docs/", SpectacularSwaggerSplitView.as_view(url_name="schema", authentication_classes=[], permission_classes=[]), name="api-docs"
+    ),
 ]
 
 urlpatterns = [
