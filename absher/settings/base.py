@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",  # FORM_RENDERER below: the project's form templates (errors tied to fields and announced)
     "django.contrib.postgres",  # OpClass in index expressions: the trigram GIN indexes of names (registry)
     "rest_framework",
     "drf_spectacular",
@@ -98,6 +99,9 @@ TEMPLATES = [
         },
     }
 ]
+# Forms render with the project's templates first: templates/django/forms/errors/list/ul.html gives every
+# field's error list the id its input's aria-describedby names, and aria-live so it is announced.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database: PostgreSQL in CI and production, a SQLite file when DATABASE_URL is unset.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
