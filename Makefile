@@ -37,3 +37,16 @@ bench-web: setup
 # Refresh the Arabic catalogues after changing strings.
 messages: setup
 	@bash scripts/messages.sh
+
+# schemathesis over the whole API with a valid token, against gunicorn under the production
+# settings on a fresh database of its own (FUZZ_DB, default absher_fuzz): 0 server errors and
+# 0 schema violations, counts printed (FUZZ_MAX_EXAMPLES per operation, default 5; 1-3 minutes).
+.PHONY: fuzz bench-memory
+fuzz: setup
+	@bash scripts/fuzz.sh
+
+# Peak RSS of the web processes and the face worker under 10 concurrent worst-case photo
+# uploads (a 6300x6300 PNG of 170 KB, the largest PNG the memory cap admits, a 6300x6300 JPEG),
+# against the stated bound (scripts/bench_memory.py). Not a timed test: it prints.
+bench-memory: setup
+	@bash -c 'source scripts/services.sh; .venv/bin/python scripts/bench_memory.py'

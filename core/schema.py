@@ -67,8 +67,8 @@ def _statuses_for(path: str, method: str, op: dict) -> set[str]:
     security = op.get("security") or []
     if security and {} not in security:
         statuses |= {"401", "403"}
-    if "{" in path:
-        statuses.add("404")
+    if "{" in path or any(p.get("in") == "query" for p in op.get("parameters") or []):
+        statuses.add("404")  # the object named in the path or the query is not found (or is someone else's)
     if method in _UNSAFE:
         statuses |= {"404", "409", "429"}
     if "requestBody" in op:
