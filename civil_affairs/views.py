@@ -20,6 +20,7 @@ from core.api import client_ip
 from core.auth import person_required
 from core.errors import ApplicationError, NotFound, error_body
 from core.middleware import camera_allowed
+from core.officers import officer_verified
 
 S = IdRenewal.Status
 
@@ -218,11 +219,10 @@ def _image(data: bytes | None):
 
 
 def _officer(request):
-    """A signed-in staff officer allowed to see ID renewals, or None."""
+    """A signed-in staff officer allowed to see ID renewals who passed his second factor (the admin's
+    rule, core.officers), or None."""
     user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated and user.is_active and user.is_staff and user.has_perm("civil_affairs.view_idrenewal"):
-        return user
-    return None
+    return user if officer_verified(user, "civil_affairs.view_idrenewal") else None
 
 
 @never_cache

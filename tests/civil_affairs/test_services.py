@@ -771,3 +771,19 @@ def test_staff_without_permission_cannot_review_or_see_photos(client, django_use
     assert client.get(reverse("civil_affairs:photo", kwargs={"pk": under_review.pk})).status_code == 200
     assert client.post(url, {"decision": "approve", "version": under_review.version}).status_code == 403
     assert IdRenewal.objects.get(pk=under_review.pk).status == "UNDER_REVIEW"
+
+
+def test_an_officer_without_his_second_factor_sees_no_photo(
+    api_client_for, due, django_capture_on_commit_callbacks, client, django_user_model
+):
+    """A staff account with the right permission but no verified TOTP code this session (a stolen
+    password) gets no biometric photo: the same rule as the admin."""
+    from django.contrib.auth.models import Permission
+
+    renewal = start(api_client_for(due), django_capture_on_commit_callbacks)
+    officer = django_user_model.objects.create_user("half-signed-in", password="x-long-pass-1", is_staff=True)
+    officer.user_permissions.add(Permission.objects.get(codename="view_idrenewal"))
+    client.force_login(officer)  # password only, no second factor
+    for name in ("photo", "photo_on_file"):
+        assert client.get(reverse(f"civil_affairs:{name}", kwargs={"pk": renewal.pk})).status_code == 404, name
+    assert not AuditLog.objects.filter(action="id_renewal.photo_read").exists()
