@@ -74,6 +74,7 @@ def main() -> int:
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECURE_SSL_REDIRECT="false",
         CELERY_TASK_ALWAYS_EAGER="false",
+        CACHE_KEY_PREFIX=f"fuzz-{os.urandom(8).hex()}",
         PRIVATE_MEDIA_ROOT=str(tmp / "private"),
         MEDIA_ROOT=str(tmp / "media"),
         STATIC_ROOT=str(tmp / "static"),

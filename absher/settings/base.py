@@ -124,6 +124,9 @@ if REDIS_URL:
                 "socket_connect_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=1.0),
                 "socket_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=1.0),
             },
+            # Deployments sharing one Redis (and the fuzz and memory benchmarks, whose fresh
+            # databases reuse primary keys) keep their counters apart with a prefix of their own.
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default=""),
         }
     }
 else:
