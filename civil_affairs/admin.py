@@ -79,7 +79,11 @@ class IdRenewalAdmin(ScaledAdmin):
     list_display = ("reference", "person", "status", "face_decision", "face_distance", "status_changed_at", "review_link")
     list_filter = ("status", AgeFilter, FaceDecisionFilter, "check_status", "delivery_method")
     search_fields = ("reference", *PERSON_SEARCH)
+    id_number_fields = ("person__id_number",)
+    exact_fields = ("reference",)
+    name_fields = ("person__name_ar", "person__name_en")
     ordering = ("status_changed_at",)
+    sortable_by = ("reference", "status", "face_decision", "status_changed_at")  # indexed (civil_affairs migration 0003)
     list_select_related = ("person",)
     inlines = [IdRenewalEventInline]
     change_form_template = None
@@ -97,11 +101,7 @@ class IdRenewalAdmin(ScaledAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-    id_number_fields = ("person__id_number",)
-    exact_fields = ("reference",)
-    name_fields = ("person__name_ar", "person__name_en")
 
-    sortable_by = ("reference", "status", "face_decision", "status_changed_at")  # indexed (civil_affairs migration 0003)
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields if f.name not in ("photo_encoding",)]
 

@@ -34,8 +34,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "django.forms",  # FORM_RENDERER below: the project's form templates (errors tied to fields and announced)
     "django.contrib.postgres",  # OpClass in index expressions: the trigram GIN indexes of names (registry)
+    "django.forms",  # FORM_RENDERER below: the project's form templates (errors tied to fields and announced)
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
