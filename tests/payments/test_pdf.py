@@ -12,8 +12,6 @@ from tests.factories import PersonFactory
 from tests.payments.test_services import make_payment
 from tests.pdfcheck import ink_fraction, missing_glyphs, pdffonts, pdftotext, png_page, require_poppler
 
-SHOTS = "/tmp/shots9"
-
 
 @pytest.fixture(autouse=True)
 def _poppler():
@@ -92,13 +90,10 @@ def test_refunded_receipt_says_so_in_both_languages(tmp_path):
 
 
 @pytest.mark.django_db
-def test_arabic_receipt_png_for_a_person_to_look_at(tmp_path):
-    """Kept in /tmp/shots9/receipt_ar.png (looked at by hand, see the issue's note)."""
-    import pathlib
-
-    pathlib.Path(SHOTS).mkdir(parents=True, exist_ok=True)
+def test_arabic_receipt_png_for_a_person_to_look_at(artifacts):
+    """Kept with the screenshots (ARTIFACTS_DIR/screenshots/receipt_ar.png) to be looked at by hand."""
     p = paid_payment()
-    path = pathlib.Path(SHOTS) / "receipt_ar.pdf"
+    path = artifacts / "receipt_ar.pdf"
     path.write_bytes(receipt_pdf_bytes(p))
-    png = png_page(path, pathlib.Path(SHOTS) / "receipt_ar.png")
+    png = png_page(path, artifacts / "receipt_ar.png")
     assert png.exists() and ink_fraction(png) > 0.01

@@ -1,14 +1,10 @@
 """The visa printout (WeasyPrint through core.pdf): Arabic in logical order, both calendars, every
 glyph present, the QR code drawn. Read back with poppler-utils (tests/pdfcheck.py)."""
 
-import pathlib
-
 import pytest
 
 from tests.pdfcheck import ink_fraction, missing_glyphs, pdffonts, pdftotext, png_page, require_poppler
 from visas.pdf import visa_pdf_bytes
-
-SHOTS = pathlib.Path("/tmp/shots9")
 
 
 @pytest.fixture(autouse=True)
@@ -47,8 +43,8 @@ def test_visa_printout_draws_its_qr_code(issued, tmp_path):
     assert with_qr > without_qr * 1.2
 
 
-def test_visa_png_for_a_person_to_look_at(issued):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / "visa_ar.pdf"
+def test_visa_png_for_a_person_to_look_at(issued, artifacts):
+    """Kept with the screenshots (ARTIFACTS_DIR/screenshots/visa_ar.png) to be looked at by hand."""
+    path = artifacts / "visa_ar.pdf"
     path.write_bytes(visa_pdf_bytes(issued))
-    assert ink_fraction(png_page(path, SHOTS / "visa_ar.png")) > 0.01
+    assert ink_fraction(png_page(path, artifacts / "visa_ar.png")) > 0.01
