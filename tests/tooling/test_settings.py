@@ -197,7 +197,19 @@ def test_the_image_installs_no_test_or_dev_tool(lock):
     runtime = [d["name"] for d in project["dependencies"]] + [d["name"] for d in project["dev-dependencies"]["face"]]
     image = _closure(lock, runtime)
     assert {"django", "celery", "face-recognition", "dlib-bin", "setuptools"} <= image
-    for tool in ("pytest", "pytest-django", "playwright", "factory-boy", "hypothesis", "ruff", "import-linter", "polib", "pypdf", "faker", "schemathesis"):
+    for tool in (
+        "pytest",
+        "pytest-django",
+        "playwright",
+        "factory-boy",
+        "hypothesis",
+        "ruff",
+        "import-linter",
+        "polib",
+        "pypdf",
+        "faker",
+        "schemathesis",
+    ):
         assert tool not in image, f"{tool} would ship in the production image"
     assert "dlib" not in lock  # dlib-bin provides the module; dlib never builds from source
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
