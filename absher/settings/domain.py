@@ -72,6 +72,11 @@ ID_PHOTO_CHECK_MAX_TRIES = env.int("ID_PHOTO_CHECK_MAX_TRIES", default=3)
 # (core.transitions.enqueue logs and moves on), is re-queued by its sweeper once it is this old
 # and still not started (the sweepers run every SWEEP_PERIOD_SECONDS, celery.py).
 SWEEP_LOST_WORK_AFTER_SECONDS = env.int("SWEEP_LOST_WORK_AFTER_SECONDS", default=30)
+# How often the sweepers run (celery.py's beat schedule). A message the broker lost (or never took:
+# Redis down when the request committed) is re-queued within SWEEP_LOST_WORK_AFTER_SECONDS + this:
+# 45 s by default, under the 60 s issue 11 asks for. Nafath's expiry clock has its own period.
+SWEEP_PERIOD_SECONDS = env.int("SWEEP_PERIOD_SECONDS", default=15)
+NAFATH_EXPIRE_PERIOD_SECONDS = env.int("NAFATH_EXPIRE_PERIOD_SECONDS", default=60)
 # A renewal still in PHOTO_CHECK this long after its last claim is re-queued by the sweeper.
 ID_PHOTO_CHECK_STUCK_SECONDS = env.int("ID_PHOTO_CHECK_STUCK_SECONDS", default=180)
 # Rejected selfies are deleted after this many days.
