@@ -25,7 +25,6 @@ import io
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,6 +38,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+from prodlike import free_port, fresh_database, production_env  # noqa: E402
+
 PY = str(ROOT / ".venv" / "bin" / "python")
 MB = 1024 * 1024
 CONCURRENCY = 10
@@ -46,22 +48,6 @@ CONCURRENCY = 10
 # scaled to PHOTO_DECODE_MAX_SIDE (2400 px: 17 MB in RGB) and its copies (orientation, RGB, the
 # re-encoded JPEG, the detector's 640 px copy and numpy arrays). Measured 81 MB (case B in a web process); bound 96 MB.
 WORKING_COPIES_MB = 96
-
-
-def _fresh_database(url: str, name: str) -> str:
-    import psycopg
-
-    parts = urllib.parse.urlsplit(url)
-    with psycopg.connect(urllib.parse.urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _children(pid: int) -> list[int]:
@@ -152,30 +138,13 @@ def main() -> int:
         print("bench-memory: needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL)", file=sys.stderr)
         return 2
     tmp = Path(tempfile.mkdtemp(prefix="absher-bench-memory-"))
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env.update(
-        DJANGO_SETTINGS_MODULE="absher.settings.production",
-        DATABASE_URL=_fresh_database(base, os.environ.get("BENCH_DB", "absher_bench_memory")),
-        SECRET_KEY="bench-" + uuid.uuid4().hex * 2,
-        SADAD_WEBHOOK_SECRET="bench",
-        BIOMETRIC_KEYS="cHJvZC1iaW9tZXRyaWMta2V5LWZvci10aGUtdGVzdHM=",
+    env = production_env(
+        database_url=fresh_database(base, os.environ.get("BENCH_DB", "absher_bench_memory")),
+        tmp=tmp,
+        name="bench-memory",
         ALLOWED_HOSTS="127.0.0.1",
-        SECURE_SSL_REDIRECT="false",
-        CELERY_TASK_ALWAYS_EAGER="false",
-        CACHE_KEY_PREFIX=f"bench-memory-{uuid.uuid4().hex}",
-        PRIVATE_MEDIA_ROOT=str(tmp / "private"),
-        MEDIA_ROOT=str(tmp / "media"),
-        STATIC_ROOT=str(tmp / "static"),
         FACES_DIR=os.environ.get("FACES_DIR", str(ROOT.parent / "shared" / "faces")),
     )
-    if not env.get("OIDC_RSA_PRIVATE_KEY"):
-        from cryptography.hazmat.primitives import serialization
-        from cryptography.hazmat.primitives.asymmetric import rsa
-
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        env["OIDC_RSA_PRIVATE_KEY"] = key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        ).decode()
     manage = lambda *a: subprocess.run([PY, "manage.py", *a], cwd=ROOT, env=env, check=True, capture_output=True, text=True)  # noqa: E731
     manage("migrate", "--noinput")
     tokens = json.loads(
@@ -196,7 +165,7 @@ def main() -> int:
         .splitlines()[-1]
     )
     cases = _cases()
-    port = _free_port()
+    port = free_port()
     log = open(tmp / "processes.log", "w")  # noqa: SIM115
     web = subprocess.Popen(
         [PY, "-m", "gunicorn", "absher.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "3", "--timeout", "300"],

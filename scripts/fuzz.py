@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,36 +24,14 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from prodlike import free_port, fresh_database, production_env  # noqa: E402
+
 PY = str(ROOT / ".venv" / "bin" / "python")
 ST = str(ROOT / ".venv" / "bin" / "st")
 CHECKS = "not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance"
 # Logging out revokes the fuzzer's own token; every other operation is fuzzed.
 EXCLUDE_PATH_REGEX = r"^/api/v1/auth/logout/$"
-
-
-def _rsa_pem() -> str:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _fresh_database(url: str, name: str) -> str:
-    import psycopg
-
-    parts = urllib.parse.urlsplit(url)
-    admin = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
 
 
 def main() -> int:
@@ -63,22 +40,7 @@ def main() -> int:
         print("fuzz: needs PostgreSQL (DATABASE_URL=postgres://...)", file=sys.stderr)
         return 2
     tmp = Path(tempfile.mkdtemp(prefix="absher-fuzz-"))
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env.update(
-        DJANGO_SETTINGS_MODULE="absher.settings.production",
-        DATABASE_URL=_fresh_database(base_url, os.environ.get("FUZZ_DB", "absher_fuzz")),
-        SECRET_KEY="fuzz-" + os.urandom(24).hex(),
-        SADAD_WEBHOOK_SECRET="fuzz-sadad-secret",
-        BIOMETRIC_KEYS="cHJvZC1iaW9tZXRyaWMta2V5LWZvci10aGUtdGVzdHM=",
-        OIDC_RSA_PRIVATE_KEY=env.get("OIDC_RSA_PRIVATE_KEY") or _rsa_pem(),
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        SECURE_SSL_REDIRECT="false",
-        CELERY_TASK_ALWAYS_EAGER="false",
-        CACHE_KEY_PREFIX=f"fuzz-{os.urandom(8).hex()}",
-        PRIVATE_MEDIA_ROOT=str(tmp / "private"),
-        MEDIA_ROOT=str(tmp / "media"),
-        STATIC_ROOT=str(tmp / "static"),
-    )
+    env = production_env(database_url=fresh_database(base_url, os.environ.get("FUZZ_DB", "absher_fuzz")), tmp=tmp, name="fuzz")
     run = lambda *a: subprocess.run([PY, "manage.py", *a], cwd=ROOT, env=env, check=True, capture_output=True, text=True)  # noqa: E731
     run("migrate", "--noinput")
     run("collectstatic", "--noinput")
@@ -94,7 +56,7 @@ def main() -> int:
         .stdout.strip()
         .splitlines()[-1]
     )
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [PY, "-m", "gunicorn", "absher.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--timeout", "60"],
         cwd=ROOT,

@@ -178,20 +178,25 @@ def nafath_request_start(
 def _replace_waiting(*, id_number: str, ip: str) -> None:
     """The owner's own start: a request still waiting for the ID number gives way (REJECTED, `replaced`)."""
     for waiting in NafathRequest.objects.select_for_update().filter(id_number=id_number, status=Status.WAITING):
-        waiting.status = Status.REJECTED
-        waiting.answered_at = timezone.now()
-        waiting.answer_reason = "replaced"
-        waiting.save(update_fields=["status", "answered_at", "answer_reason"])
-        audit_log_write(
-            action="nafath.rejected",
-            person=waiting.person,
-            obj=waiting,
-            from_status=Status.WAITING,
-            to_status=Status.REJECTED,
-            ip=ip,
-            reason="replaced",
-            started_from=waiting.client_ip,
-        )
+        _reject_waiting(waiting, reason="replaced", ip=ip, started_from=waiting.client_ip)
+
+
+def _reject_waiting(req: NafathRequest, *, reason: str, ip: str, **data) -> None:
+    """A locked WAITING request ends REJECTED for `reason` (replaced, cancelled), audited."""
+    req.status = Status.REJECTED
+    req.answered_at = timezone.now()
+    req.answer_reason = reason
+    req.save(update_fields=["status", "answered_at", "answer_reason"])
+    audit_log_write(
+        action="nafath.rejected",
+        person=req.person,
+        obj=req,
+        from_status=Status.WAITING,
+        to_status=Status.REJECTED,
+        ip=ip,
+        reason=reason,
+        **data,
+    )
 
 
 def _refused_start_counted(*, id_number: str, count: int | None = None) -> None:
@@ -286,19 +291,7 @@ def nafath_request_cancel(*, req: NafathRequest, web_nonce: str, ip: str = "") -
         locked = NafathRequest.objects.select_for_update().get(pk=req.pk)
         if locked.status != Status.WAITING:
             return False
-        locked.status = Status.REJECTED
-        locked.answered_at = timezone.now()
-        locked.answer_reason = "cancelled"
-        locked.save(update_fields=["status", "answered_at", "answer_reason"])
-        audit_log_write(
-            action="nafath.rejected",
-            person=locked.person,
-            obj=locked,
-            from_status=Status.WAITING,
-            to_status=Status.REJECTED,
-            ip=ip,
-            reason="cancelled",
-        )
+        _reject_waiting(locked, reason="cancelled", ip=ip)
     return True
 
 
