@@ -31,6 +31,7 @@ from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Q
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
 
 from core.idnumbers import normalize_digits
 
@@ -181,3 +182,9 @@ class DistinctValuesFilter(admin.AllValuesFieldListFilter):
             values = distinct_values(model, field_path)
             cache.set(key, values, DISTINCT_CACHE_SECONDS)
         self.lookup_choices = values
+
+    def choices(self, changelist):
+        # An empty value is a choice too: give its link words (a link without text is unusable
+        # with a screen reader, axe's link-name).
+        for choice in super().choices(changelist):
+            yield {**choice, "display": _("(empty)")} if choice["display"] == "" else choice

@@ -192,6 +192,12 @@ def _checks_query(w):
     return "&".join(f"d={d[k].pk}&m{d[k].pk}=12" for k in keys)
 
 
+def _visa_query(w):
+    """The visa form with a traveller chosen: the head's wife, a multiple exit/re-entry for 3 months."""
+    d = w["dependents"]["wife_ok"].person_id
+    return f"p={d}&t{d}=MULTIPLE&m{d}=3"
+
+
 def _quote_query(w):
     a, b = w["kbd_dependent"], w["quote_dependent"]
     return f"d={a}&m{a}=12&d={b}&m{b}=6"
@@ -277,7 +283,7 @@ PAGES = [
     Page("sadad-bank", "head_of_family", "/payments/sandbox-bank/"),
     Page("inbox", "head_of_family", "/notifications/"),
     Page("visas", "head_of_family", "/visas/"),
-    Page("visa-apply", "head_of_family", "/visas/apply/"),
+    Page("visa-apply", "head_of_family", lambda w: f"/visas/apply/?{_visa_query(w)}"),
     Page("visa-application", "head_of_family", lambda w: f"/visas/applications/{w['visa_application']}/"),
     Page("visa-detail", "head_of_family", lambda w: f"/visas/{w['visa']}/"),
     Page("visa-border", "head_of_family", "/visas/sandbox/border/"),
@@ -289,6 +295,11 @@ PAGES = [
     Page("admin-iqama-decide", "officer", lambda w: f"/admin/passports/iqamarenewal/{w['iqama_review']}/decide/"),
     Page("admin-visas", "officer", "/admin/visas/visa/"),
     Page("admin-payments", "officer", "/admin/payments/payment/"),
+    Page("admin-people-by-name", "officer", "/admin/registry/person/?q=Ahmed+Hassan"),
+    Page("admin-nafath-requests", "officer", "/admin/nafath/nafathrequest/"),
+    Page("admin-audit-log", "officer", "/admin/core/auditlog/"),
+    Page("admin-authenticator", "officer", "/admin/officer/authenticator/"),
+    Page("admin-login", None, "/admin/login/?next=/admin/"),
 ]
 
 
