@@ -56,7 +56,10 @@ def test_id_renewal_journey(celery_worker, browser, live_server, session_cookie_
     renewal = IdRenewal.objects.get(person=person)
     assert renewal.status == "AWAITING_DELIVERY_CHOICE" and renewal.face_decision == "MATCH"
     assert page.get_by_test_id("reference").inner_text() == renewal.reference
-    assert page.locator("img.idr-thumb").evaluate("img => img.naturalWidth") > 0  # served through the authorised view
+    # served through the authorised view: wait until the browser has loaded it (the page has just
+    # refreshed itself), then it must be a real picture (a refused one ends complete with no width)
+    page.wait_for_function("() => { const i = document.querySelector('img.idr-thumb'); return i && i.complete; }", timeout=15_000)
+    assert page.locator("img.idr-thumb").evaluate("img => img.naturalWidth") > 0
     page.screenshot(path=str(artifacts / "idrenewal-2-check-passed-delivery-en.png"), full_page=True)
     # 3. delivery to the deliverable address
     page.get_by_test_id("method-post").check()
