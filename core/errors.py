@@ -80,8 +80,26 @@ def service_unavailable_api_body() -> dict:
     return error_body("SERVICE_UNAVAILABLE", _outage_message(), {"retry_after": int(_retry_after())})
 
 
-_OUTAGE_PAGE = """<!DOCTYPE html><html lang="{{ lang }}" dir="{{ dir }}"><head><meta charset="utf-8">
+_PLAIN_PAGE = """<!DOCTYPE html><html lang="{{ lang }}" dir="{{ dir }}"><head><meta charset="utf-8">
 <title>{{ title }}</title></head><body><h1>{{ message }}</h1></body></html>"""
+
+
+def plain_page(*, title: str, message: str, status: int) -> HttpResponse:
+    """A page that needs neither the database, the cache nor the site's templates (an outage, a
+    request refused before any view): the message in the request's language and direction."""
+    html = (
+        engines["django"]
+        .from_string(_PLAIN_PAGE)
+        .render(
+            {
+                "lang": get_language() or settings.LANGUAGE_CODE,
+                "dir": "rtl" if get_language_bidi() else "ltr",
+                "title": title,
+                "message": message,
+            }
+        )
+    )
+    return HttpResponse(html, status=status)
 
 
 def service_unavailable_response(request, exc=None):
@@ -92,19 +110,7 @@ def service_unavailable_response(request, exc=None):
     if _is_api(request):
         resp = JsonResponse(service_unavailable_api_body(), status=503)
     else:
-        html = (
-            engines["django"]
-            .from_string(_OUTAGE_PAGE)
-            .render(
-                {
-                    "lang": get_language() or settings.LANGUAGE_CODE,
-                    "dir": "rtl" if get_language_bidi() else "ltr",
-                    "title": _("Briefly unavailable"),
-                    "message": _outage_message(),
-                }
-            )
-        )
-        resp = HttpResponse(html, status=503)
+        resp = plain_page(title=_("Briefly unavailable"), message=_outage_message(), status=503)
     resp["Retry-After"] = _retry_after()
     resp["Cache-Control"] = "no-store"
     return resp

@@ -3,10 +3,11 @@ import json
 import time
 
 from django.conf import settings
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
+from core.errors import error_body, plain_page
 from core.people import person_model
 from core.views import health
 
@@ -203,5 +204,5 @@ class InvalidTextMiddleware:
     def _refuse(request, fields: list[str]):
         message = translation.gettext("Some fields contain characters that are not allowed (a NUL character or invalid text).")
         if request.path.startswith("/api/"):
-            return JsonResponse({"error": {"code": "INVALID_TEXT", "message": message, "details": {"fields": fields}}}, status=400)
-        return HttpResponse(f"<!DOCTYPE html><html><head><meta charset='utf-8'></head><body><h1>{message}</h1></body></html>", status=400)
+            return JsonResponse(error_body("INVALID_TEXT", message, {"fields": fields}), status=400)
+        return plain_page(title=message, message=message, status=400)
