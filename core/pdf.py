@@ -14,12 +14,23 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
+from django.utils import translation
 
 DOCUMENT_CSS = "css/document.css"
 
 
 class PdfUnavailable(RuntimeError):
     """WeasyPrint or its system libraries (Pango) are missing."""
+
+
+def in_both_languages(render) -> tuple[str, str]:
+    """(English, Arabic): `render()` called under each language (a date in both calendars, a
+    choice's label), for the two columns of a bilingual document."""
+    out = []
+    for lang in ("en", "ar"):
+        with translation.override(lang):
+            out.append(str(render()))
+    return out[0], out[1]
 
 
 def document_stylesheet() -> Path:

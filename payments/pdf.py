@@ -1,10 +1,10 @@
 """The receipt as a PDF, Arabic and English side by side: payments/receipt_pdf.html rendered by
 core.pdf (WeasyPrint), dates in both calendars in each language."""
 
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from core.dates import dual_date
-from core.pdf import render_pdf
+from core.pdf import in_both_languages, render_pdf
 from payments.models import Payment
 
 STATUS = {
@@ -18,11 +18,7 @@ def _when(moment) -> tuple[str, str]:
     if moment is None:
         return "-", ""
     local = timezone.localtime(moment)
-    out = []
-    for lang in ("en", "ar"):
-        with translation.override(lang):
-            out.append(f"{dual_date(local)} {local:%H:%M}")
-    return out[0], out[1]
+    return in_both_languages(lambda: f"{dual_date(local)} {local:%H:%M}")
 
 
 def receipt_pdf_bytes(payment: Payment) -> bytes:

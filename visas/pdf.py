@@ -1,20 +1,11 @@
 """The visa as a printable PDF, Arabic and English side by side: visas/visa_pdf.html rendered by
 core.pdf (WeasyPrint), dates in both calendars in each language, the QR code as inline SVG."""
 
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from core.dates import dual_date
-from core.pdf import render_pdf
+from core.pdf import in_both_languages, render_pdf
 from visas.qr import visa_qr_svg
-
-
-def _labels(get_display) -> tuple[str, str]:
-    """(English, Arabic) forms of a choice's label, the same words as the pages."""
-    out = []
-    for lang in ("en", "ar"):
-        with translation.override(lang):
-            out.append(str(get_display()))
-    return out[0], out[1]
 
 
 def _both(value) -> tuple[str, str]:
@@ -23,19 +14,15 @@ def _both(value) -> tuple[str, str]:
         return "-", ""
     if hasattr(value, "tzinfo") and hasattr(value, "hour"):
         value = timezone.localtime(value)
-    out = []
-    for lang in ("en", "ar"):
-        with translation.override(lang):
-            out.append(dual_date(value))
-    return out[0], out[1]
+    return in_both_languages(lambda: dual_date(value))
 
 
 def visa_pdf_bytes(visa) -> bytes:
     issued_en, issued_ar = _both(visa.issued_at)
     use_by_en, use_by_ar = _both(visa.use_by)
     until_en, until_ar = _both(visa.valid_until)
-    type_en, type_ar = _labels(visa.get_type_display)
-    status_en, status_ar = _labels(visa.get_status_display)
+    type_en, type_ar = in_both_languages(visa.get_type_display)
+    status_en, status_ar = in_both_languages(visa.get_status_display)
     context = {
         "visa": visa,
         "type_en": type_en,
