@@ -59,7 +59,9 @@ class DeviceAdmin(ScaledAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description=_("Approve the selected pending devices"))
+    # Deciding on a device needs the change permission: an officer who may only view the list
+    # (view_device) sees neither action, and a forged POST of one is refused by the admin.
+    @admin.action(description=_("Approve the selected pending devices"), permissions=["change"])
     def approve(self, request, queryset):
         done = 0
         for device in queryset.filter(status=Device.Status.PENDING):
@@ -70,7 +72,7 @@ class DeviceAdmin(ScaledAdmin):
                 self.message_user(request, exc.message, messages.ERROR)
         self.message_user(request, _("%(n)d device(s) approved.") % {"n": done})
 
-    @admin.action(description=_("Revoke the selected devices"))
+    @admin.action(description=_("Revoke the selected devices"), permissions=["change"])
     def revoke(self, request, queryset):
         n = 0
         for device in queryset.exclude(status=Device.Status.REVOKED):
