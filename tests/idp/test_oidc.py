@@ -107,12 +107,10 @@ def test_the_nafath_app_shows_the_relying_partys_name(person, device):
     c.get(authorize_url(app, challenge=challenge))
     nxt = c.session["nafath_oidc_pending"]["next"]
     c.post("/login/", {"id_number": person.id_number, "next": nxt})
-    api = Client(HTTP_AUTHORIZATION="Device x")  # the app's API with the device's token
-    raw = services.device_register(person=person, pin="1234")[1]
+    raw = services.device_register(person=person, pin="1234")[1]  # the app's API with a device's token
     for lang, name in (("en", "Ministry of Tests"), ("ar", "وزارة الاختبارات")):
         body = Client(HTTP_AUTHORIZATION=f"Device {raw}", HTTP_ACCEPT_LANGUAGE=lang).get("/api/v1/nafath-app/requests/").json()
         assert [r["service"] for r in body["requests"]] == [name]
-    assert api is not None
 
 
 def test_scope_limits_the_claims(person, device):
@@ -368,3 +366,17 @@ def test_this_was_not_me_on_a_consent_revokes_that_relying_partys_tokens_only(pe
     assert web_client_for(person).post(f"/nafath/activity/{entry.pk}/not-me/").status_code == 302
     assert Client().get("/oidc/userinfo/", HTTP_AUTHORIZATION=f"Bearer {t1['access_token']}").status_code == 401
     assert Client().get("/oidc/userinfo/", HTTP_AUTHORIZATION=f"Bearer {t2['access_token']}").status_code == 200
+
+
+def test_my_activity_shows_a_relying_partys_sign_in_with_browser_address_and_name(person, device, web_client_for, api_client_for):
+    app = make_rp()
+    ua = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Mobile Safari/537.36"
+    _tokens(Client(HTTP_USER_AGENT=ua, REMOTE_ADDR="10.20.30.40"), app, person, device)
+    signed_in = AuditLog.objects.get(action="auth.signed_in", person=person)
+    for lang, name in (("en", "Through Ministry of Tests"), ("ar", "وزارة الاختبارات")):
+        page = web_client_for(person, lang=lang).get("/nafath/activity/").content.decode()
+        start = page.index(f'data-testid="activity-{signed_in.pk}"')
+        row = page[start : page.index("</li>", start)]
+        assert name in row and "Chrome · Android" in row and "10.20.30.40" in row
+    api_row = next(r for r in api_client_for(person).get("/api/v1/nafath/activity/").json()["activity"] if r["id"] == signed_in.pk)
+    assert api_row["ip"] == "10.20.30.40" and api_row["browser"] == "Chrome · Android"
