@@ -8,7 +8,7 @@ import pytest
 from django.utils import translation
 from PIL import Image
 
-from biometrics.check import hints_for, photo_check_run, photo_quick_check
+from biometrics.check import FLAG_MESSAGES, hints_for, photo_check_run, photo_quick_check, reason_message
 from biometrics.face import DlibFaceEngine, ScenarioFaceEngine, scenario_landmarks
 from biometrics.upload import image_decode, image_sanitize
 from tests import photo_images as pi
@@ -23,8 +23,35 @@ def _faces(faces_dir):
     return faces_dir
 
 
-def _run(img):
-    return photo_check_run(jpeg=image_sanitize(data=pi.to_jpeg(img)).jpeg, on_file_encoding=None)
+def _run(img, lang="en"):
+    with translation.override(lang):
+        return photo_check_run(jpeg=image_sanitize(data=pi.to_jpeg(img)).jpeg, on_file_encoding=None)
+
+
+# Each new code's message (English) and the live-guidance hint it gives, exactly.
+MESSAGES = {
+    "NOT_COLOUR": "The photo must be in colour. Turn off black-and-white or sepia filters and take it again.",
+    "HEAD_TILTED": "Your head is tilted or turned. Look straight at the camera with your head upright.",
+    "EYES_CLOSED": "Your eyes look closed. Keep both eyes open and look at the camera.",
+    "MOUTH_OPEN": "Your mouth is open. Keep a neutral expression with your mouth closed.",
+    "RED_EYE": "Your eyes look red from the flash. Turn off the flash and use even daylight.",
+}
+HINTS = {
+    "NOT_COLOUR": ("COLOUR", "Turn off black-and-white filters"),
+    "HEAD_TILTED": ("FACE_THE_CAMERA", "Face the camera, head upright"),
+    "EYES_CLOSED": ("OPEN_EYES", "Open your eyes"),
+    "MOUTH_OPEN": ("CLOSE_MOUTH", "Close your mouth, neutral expression"),
+    "RED_EYE": ("NO_FLASH", "Turn off the flash"),
+}
+
+
+def assert_only(r, code):
+    """`r` refused for `code` alone, with its exact message; the hint it gives, exactly."""
+    assert r.reason_codes == [code], r.metrics
+    assert r.passed is False
+    assert r.reasons[0].message == MESSAGES[code]
+    with translation.override("en"):
+        assert [(h.code, h.message) for h in hints_for(r.reason_codes)] == [HINTS[code]]
 
 
 def test_the_engine_gives_68_landmarks_in_the_image_pixels():
@@ -56,7 +83,7 @@ def test_compliant_builds_pass_every_new_rule_with_their_figures(name):
 @pytest.mark.parametrize("build", [pi.greyscale, pi.sepia], ids=["greyscale", "sepia"])
 def test_not_colour(build, name):
     r = _run(build(name))
-    assert r.reason_codes == ["NOT_COLOUR"], r.metrics
+    assert_only(r, "NOT_COLOUR")
     assert r.metrics["colour_face"] < 0.018 and r.metrics["colour_frame"] < 0.018
 
 
@@ -64,7 +91,7 @@ def test_not_colour(build, name):
 @pytest.mark.parametrize("degrees", [-15, 20])
 def test_head_tilted_by_roll(name, degrees):
     r = _run(pi.rotated(name, degrees))
-    assert r.reason_codes == ["HEAD_TILTED"], r.metrics
+    assert_only(r, "HEAD_TILTED")
     assert abs(r.metrics["roll_deg"]) > 8
 
 
@@ -79,7 +106,8 @@ def test_head_turned_by_yaw(settings):
     faces the camera (about -0.02), still passes."""
     settings.PHOTO_MAX_YAW_RATIO = 0.15
     turned = _run(pi.compliant("obama_2.jpg"))
-    assert turned.reason_codes == ["HEAD_TILTED"] and turned.metrics["yaw_ratio"] < -0.15
+    assert_only(turned, "HEAD_TILTED")
+    assert turned.metrics["yaw_ratio"] < -0.15
     assert abs(turned.metrics["roll_deg"]) < 8  # not the roll
     assert _run(pi.compliant("obama_1.jpg")).reason_codes == []
 
@@ -88,14 +116,14 @@ def test_eyes_closed():
     """The eyelids painted shut on biden_2 (the build dlib reads as closed; on the obama builds
     it still fits open eyes, see docs/photo_check.md)."""
     r = _run(pi.eyes_closed("biden_2.jpg"))
-    assert r.reason_codes == ["EYES_CLOSED"], r.metrics
+    assert_only(r, "EYES_CLOSED")
     assert (r.metrics["eye_ratio_left"] + r.metrics["eye_ratio_right"]) / 2 < 0.12
 
 
 @pytest.mark.parametrize("name", BUILT)
 def test_mouth_open(name):
     r = _run(pi.mouth_open(name, 0.35))
-    assert r.reason_codes == ["MOUTH_OPEN"], r.metrics
+    assert_only(r, "MOUTH_OPEN")
     assert r.metrics["mouth_gap"] > 0.36
 
 
@@ -103,7 +131,7 @@ def test_mouth_open(name):
 @pytest.mark.parametrize("radius", [0.1, 0.2])
 def test_red_eye(name, radius):
     r = _run(pi.red_eyes(name, radius))
-    assert r.reason_codes == ["RED_EYE"], r.metrics
+    assert_only(r, "RED_EYE")
     assert r.metrics["red_eye"] > 0.12
 
 
@@ -113,6 +141,8 @@ def test_possible_glasses_is_a_flag_not_a_reason(name):
     assert r.reasons == [] and r.passed is True
     assert r.flags == ["POSSIBLE_GLASSES"]
     assert r.metrics["glasses_score"] > 0.4
+    with translation.override("en"):
+        assert str(FLAG_MESSAGES["POSSIBLE_GLASSES"]) == "Possible glasses (not certain): an officer checks the photo."
 
 
 def test_new_thresholds_are_settings(settings):
@@ -125,12 +155,18 @@ def test_new_thresholds_are_settings(settings):
 
 
 def test_new_messages_are_translated():
-    with translation.override("ar"):
-        ar = _run(pi.greyscale("obama_1.jpg")).reasons[0].message
-    with translation.override("en"):
-        en = _run(pi.greyscale("obama_1.jpg")).reasons[0].message
-    assert en.startswith("The photo must be in colour")
+    ar = _run(pi.greyscale("obama_1.jpg"), "ar").reasons[0].message
+    en = _run(pi.greyscale("obama_1.jpg"), "en").reasons[0].message
+    assert en == MESSAGES["NOT_COLOUR"]
     assert ar != en and any("\u0600" <= ch <= "\u06ff" for ch in ar)
+    # every new code, its hint and the flag have an Arabic text of their own
+    with translation.override("ar"):
+        for code in MESSAGES:
+            ar_message, ar_hint = str(reason_message(code)), hints_for([code])[0].message
+            assert ar_message != MESSAGES[code] and any("\u0600" <= ch <= "\u06ff" for ch in ar_message), code
+            assert ar_hint != HINTS[code][1] and any("\u0600" <= ch <= "\u06ff" for ch in ar_hint), code
+        flag = str(FLAG_MESSAGES["POSSIBLE_GLASSES"])
+        assert any("\u0600" <= ch <= "\u06ff" for ch in flag)
 
 
 # --- the quick check ---------------------------------------------------------------------------

@@ -318,6 +318,38 @@ def test_possible_glasses_on_a_womans_photo_is_no_flag(scenario, django_capture_
     assert services.renewal_rules_hold(renewal=renewal) == []
 
 
+def _choose_delivery_and_pay(person, renewal, capture):
+    from payments.services import payment_fulfil, payment_mark_paid
+
+    with capture(execute=True):
+        renewal = services.renewal_delivery_choose(
+            person=person, renewal_id=renewal.pk, method="POST", address_id=person.addresses.get().pk
+        )
+    with capture(execute=True):
+        payment_mark_paid(payment_id=renewal.payment_id, method="CARD")
+        payment_fulfil(payment_id=renewal.payment_id)
+    renewal.refresh_from_db()
+    return renewal
+
+
+def test_a_paid_request_with_possible_glasses_goes_to_an_officer_not_approved(due, scenario, django_capture_on_commit_callbacks):
+    """The whole way: the man's photo passed with the flag, he pays, the automatic decision refers
+    the request to an officer (UNDER_REVIEW, note POSSIBLE_GLASSES) instead of approving it."""
+    renewal = _choose_delivery_and_pay(due, _checked_renewal(due, ["POSSIBLE_GLASSES"]), django_capture_on_commit_callbacks)
+    assert renewal.status == "UNDER_REVIEW"
+    refer = renewal.events.get(to_status="UNDER_REVIEW")
+    assert (refer.action, refer.note) == ("refer", "POSSIBLE_GLASSES")
+    assert renewal.new_card_id is None
+
+
+def test_a_paid_request_without_the_flag_is_approved(scenario, django_capture_on_commit_callbacks):
+    woman = PersonFactory(gender="F")
+    IdCardFactory(person=woman, expiry_date=dates.today() + dt.timedelta(days=60))
+    AddressFactory(person=woman, deliverable=True)
+    renewal = _choose_delivery_and_pay(woman, _checked_renewal(woman, ["POSSIBLE_GLASSES"]), django_capture_on_commit_callbacks)
+    assert renewal.status == "APPROVED" and renewal.new_card_id is not None
+
+
 def test_the_admin_review_shows_the_flag(due, scenario, admin_client):
     renewal = _checked_renewal(due, ["POSSIBLE_GLASSES"])
     admin_client.cookies["absher_lang"] = "en"
