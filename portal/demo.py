@@ -56,7 +56,7 @@ def demo_device_token(persona: str) -> str:
 
 
 def demo_pin() -> str:
-    return getattr(settings, "DEMO_NAFATH_PIN", "1234")
+    return settings.DEMO_NAFATH_PIN
 
 
 def _address(person, n, deliverable=True, city=("الرياض", "Riyadh")):

@@ -313,7 +313,7 @@ NOTIFICATION_EMAIL_DOMAIN = env("NOTIFICATION_EMAIL_DOMAIN", default="absher.exa
 # on in development and tests, off unless asked in production (production.py refuses to start
 # with them on unless ALLOW_SANDBOXES_IN_PRODUCTION says this is a demo deployment).
 SANDBOXES_ENABLED = env.bool("SANDBOXES_ENABLED", default=DEBUG)
-DEMO_NAFATH_PIN = env("DEMO_NAFATH_PIN", default="1234")
+DEMO_NAFATH_PIN = env("DEMO_NAFATH_PIN", default="246810")  # NAFATH_PIN_LENGTH digits, like an activated device's
 # The demo officer (seed_demo): this published password only while DEBUG is on, else random.
 DEMO_OFFICER_PASSWORD = env("DEMO_OFFICER_PASSWORD", default="officer-demo-pass" if DEBUG else "")
 
