@@ -4,7 +4,7 @@ Another head's dependent or request is NOT_FOUND (404), never 403."""
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Max, OuterRef, Prefetch, Subquery
+from django.db.models import Exists, Max, OuterRef, Prefetch, Subquery
 
 from core import dates
 from core.errors import NotFound
@@ -67,21 +67,26 @@ def family_overview_for_head(*, head: Person) -> list[FamilyRow]:
     allowed period)."""
     today = dates.today()
     # The plain list (no per-row passport and insurance aggregates): load_facts reads those once.
-    members = list(FamilyMember.objects.filter(head=head).select_related("person", "person__iqama").order_by("id"))
+    # Whether each dependent has an open renewal comes with the members (one query).
+    open_item = IqamaRenewalItem.objects.filter(member=OuterRef("pk"), is_open=True)
+    members = list(
+        FamilyMember.objects.filter(head=head)
+        .select_related("person", "person__iqama")
+        .annotate(has_open_renewal=Exists(open_item))
+        .order_by("id")
+    )
     for m in members:
         m.head = head  # the signed-in head: no query per dependent
     facts = load_facts(head=head, members=members)
     for m in members:
-        passport = facts.passports.get(m.person_id)
-        m.passport_expiry = passport.expiry_date if passport else None
+        m.passport_expiry = facts.passport_until.get(m.person_id)
         m.insurance_expiry = facts.insurance_until.get(m.person_id)
-    open_ids = set(IqamaRenewalItem.objects.filter(member__in=members, is_open=True).values_list("member_id", flat=True))
     rows = []
     for m in members:
         iqama = getattr(m.person, "iqama", None)
         periods = allowed_periods(m)
         a = assess(member=m, months=periods[0], facts=facts) if iqama else None
-        if m.pk in open_ids:
+        if m.has_open_renewal:
             badge = "IN_PROGRESS"
         elif a is None or not a.eligible:
             badge = "BLOCKED"
@@ -105,6 +110,16 @@ def _renewals():
 
 def renewal_list_for_head(*, head: Person):
     return _renewals().filter(head=head)
+
+
+def renewal_summaries_for_head(*, head: Person, limit: int = 10) -> list[IqamaRenewal]:
+    """The head's latest requests as the family page lists them (reference, date, status): one query,
+    none of the items, events and payment the detail page reads."""
+    return list(
+        IqamaRenewal.objects.filter(head=head)
+        .only("id", "reference", "status", "created_at", "head_id")
+        .order_by("-created_at", "-id")[:limit]
+    )
 
 
 def renewal_get_for_head(*, head: Person, renewal_id) -> IqamaRenewal:

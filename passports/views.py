@@ -11,7 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.api import client_ip
@@ -62,7 +62,11 @@ def _query(pairs) -> str:
 @person_required
 def family(request):
     rows = selectors.family_overview_for_head(head=request.person)
-    renewals = list(selectors.renewal_list_for_head(head=request.person)[:10])
+    # Each period's label is translated once per page, not once per dependent and period.
+    labels = {p: ngettext("%(months)s month", "%(months)s months", p) % {"months": p} for r in rows for p in r.periods}
+    for r in rows:
+        r.period_choices = [(p, labels[p]) for p in r.periods]
+    renewals = selectors.renewal_summaries_for_head(head=request.person)
     return render(
         request,
         "passports/family.html",

@@ -41,9 +41,11 @@ def family_list_for_head(*, head: Person):
     return members
 
 
-def fines_unpaid(*, person_ids, kinds=None):
-    """The unpaid fines of these people (all kinds, or the kinds given), oldest first."""
-    qs = Fine.objects.filter(person_id__in=person_ids, paid_at__isnull=True)
+def fines_unpaid(*, person_ids=None, person=None, kinds=None):
+    """The unpaid fines of these people (all kinds, or the kinds given), oldest first; or of one
+    `person`, which may be an OuterRef (an Exists() over each row of an outer query)."""
+    qs = Fine.objects.filter(paid_at__isnull=True)
+    qs = qs.filter(person=person) if person is not None else qs.filter(person_id__in=person_ids)
     if kinds:
         qs = qs.filter(kind__in=list(kinds))
     return qs.order_by("issued_on", "id")

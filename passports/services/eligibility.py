@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef, Subquery
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -267,39 +267,67 @@ def _age_rules(member: FamilyMember, age: int) -> dict:
 
 @dataclass(frozen=True)
 class Facts:
-    """The records the checks read, for one head and any number of his dependents: one query per kind
-    of record (iqamas, current passports, insurance, medical exams, unpaid fines, the head's address),
-    whatever the family's size."""
+    """The records the checks read, for one head and any number of his dependents, read in one query
+    over the family's people whatever the family's size (each person's row carries what the checks
+    need of his passports, insurance, medical exams, unpaid fines and address); the dependents'
+    iqamas come with the members (`select_related("person__iqama")`)."""
 
-    iqamas: dict  # person id → Iqama (the dependents' and the head's)
-    passports: dict  # person id → the current passport with the latest expiry
+    iqamas: dict  # person id → Iqama (the dependents')
+    head_iqama_expiry: dt.date | None
+    passport_until: dict  # person id → the expiry of the current passport that runs longest
     insurance_until: dict  # person id → the latest policy's expiry
-    exams: dict  # person id → the latest MedicalExam
+    exam_result: dict  # person id → the latest MedicalExam's result (no entry: no exam on file)
     unpaid: set  # person ids with an unpaid fine
     head_has_address: bool
 
 
 def load_facts(*, head: Person, members: list[FamilyMember]) -> Facts:
+    """One query for the whole family: the head and each dependent, with subqueries for what the
+    checks read. Members whose iqama was not loaded with them are read in one more query."""
     person_ids = [m.person_id for m in members]
-    everyone = [*person_ids, head.pk]
-    passports, exams = {}, {}
-    for p in Passport.objects.filter(person_id__in=person_ids, current=True).order_by("person_id", "-expiry_date"):
-        passports.setdefault(p.person_id, p)
-    for e in MedicalExam.objects.filter(person_id__in=person_ids).order_by("person_id", "-id"):
-        exams.setdefault(e.person_id, e)
-    insurance = dict(
-        HealthInsurance.objects.filter(person_id__in=person_ids)
-        .values("person_id")
-        .annotate(until=Max("expiry_date"))
-        .values_list("person_id", "until")
+    person = OuterRef("pk")
+    rows = (
+        Person.objects.filter(pk__in=[*person_ids, head.pk])
+        .order_by()
+        .annotate(
+            f_passport=Subquery(Passport.objects.filter(person=person, current=True).order_by("-expiry_date").values("expiry_date")[:1]),
+            f_insurance=Subquery(
+                HealthInsurance.objects.filter(person=person).order_by().values("person").annotate(m=Max("expiry_date")).values("m")[:1]
+            ),
+            f_exam=Subquery(MedicalExam.objects.filter(person=person).order_by("-id").values("result")[:1]),
+            f_unpaid=Exists(fines_unpaid(person=person).order_by()),
+            f_iqama=Subquery(Iqama.objects.filter(person=person).values("expiry_date")[:1]),
+            f_address=Exists(NationalAddress.objects.filter(person=person)),
+        )
+        .values_list("pk", "f_passport", "f_insurance", "f_exam", "f_unpaid", "f_iqama", "f_address")
     )
+    passports, insurance, exams, unpaid = {}, {}, {}, set()
+    head_iqama, head_address = None, False
+    for pk, passport, until, exam, has_unpaid, iqama_expiry, address in rows:
+        if has_unpaid:
+            unpaid.add(pk)
+        if pk == head.pk:
+            head_iqama, head_address = iqama_expiry, address
+        passports[pk], exams[pk] = passport, exam
+        if until is not None:
+            insurance[pk] = until
+    iqamas, missing = {}, []
+    for m in members:
+        cached = m.person._state.fields_cache  # select_related caches a missing iqama as None
+        if "iqama" not in cached:
+            missing.append(m.person_id)
+        elif cached["iqama"] is not None:
+            iqamas[m.person_id] = cached["iqama"]
+    if missing:
+        iqamas.update({i.person_id: i for i in Iqama.objects.filter(person_id__in=missing)})
     return Facts(
-        iqamas={i.person_id: i for i in Iqama.objects.filter(person_id__in=everyone)},
-        passports=passports,
+        iqamas=iqamas,
+        head_iqama_expiry=head_iqama,
+        passport_until={k: v for k, v in passports.items() if v is not None},
         insurance_until=insurance,
-        exams=exams,
-        unpaid=_with_unpaid(everyone),
-        head_has_address=NationalAddress.objects.filter(person=head).exists(),
+        exam_result={k: v for k, v in exams.items() if v is not None},
+        unpaid=unpaid,
+        head_has_address=head_address,
     )
 
 
@@ -317,10 +345,10 @@ def assess(*, member: FamilyMember, months: int, today: dt.date | None = None, f
     row = fee_row_for(relation=member.relation, age=age, head_is_citizen=head.is_citizen)
     quote = renewal_quote(expiry=iqama.expiry_date, months=months, late_renewal_count=iqama.late_renewal_count, fee_row=row, today=today)
 
-    head_iqama = facts.iqamas.get(head.pk)
-    passport = facts.passports.get(dep.pk)
+    head_iqama_expiry = facts.head_iqama_expiry
+    passport_until = facts.passport_until.get(dep.pk)
     insurance_until = facts.insurance_until.get(dep.pk)
-    exam = facts.exams.get(dep.pk)
+    exam_result = facts.exam_result.get(dep.pk)
     min_days = settings.PASSPORT_MIN_VALIDITY_DAYS
     periods = allowed_periods(member)
     unpaid = facts.unpaid
@@ -329,16 +357,16 @@ def assess(*, member: FamilyMember, months: int, today: dt.date | None = None, f
     insurance_needed_until = quote.new_expiry if insurance_through == "new_expiry" else today
 
     results = {
-        "HEAD_IQAMA_INVALID": (head_iqama is not None and head_iqama.expiry_date >= today, {}),
+        "HEAD_IQAMA_INVALID": (head_iqama_expiry is not None and head_iqama_expiry >= today, {}),
         "UNPAID_VIOLATIONS": (dep.pk not in unpaid, {}),
         "HEAD_UNPAID_VIOLATIONS": (not (head_blocks and head.pk in unpaid), {}),
-        "PASSPORT_VALIDITY": (passport is not None and (passport.expiry_date - today).days >= min_days, {"days": min_days}),
+        "PASSPORT_VALIDITY": (passport_until is not None and (passport_until - today).days >= min_days, {"days": min_days}),
         "NATIONAL_ADDRESS": (facts.head_has_address, {}),
         "HEALTH_INSURANCE": (
             insurance_until is not None and insurance_until >= insurance_needed_until,
             {"variant": insurance_through} if insurance_through == "new_expiry" else {},
         ),
-        "MEDICAL_EXAM": (exam is None or exam.result == MedicalExam.Result.PASSED, {"dependent": member.pk}),
+        "MEDICAL_EXAM": (exam_result is None or exam_result == MedicalExam.Result.PASSED, {"dependent": member.pk}),
         # Biometrics: fingerprints on file stand for the biometric enrolment (the registry keeps the
         # photo of a resident with the fingerprints; Person.photo is the civil-affairs selfie). See docs/passports.md.
         "BIOMETRICS": (dep.age(today) < settings.BIOMETRICS_MIN_AGE or dep.fingerprint_on_file, {"age": settings.BIOMETRICS_MIN_AGE}),
