@@ -36,7 +36,8 @@ def dependents_get_for_head(*, head: Person, dependent_ids) -> list[FamilyMember
         ids = list(dict.fromkeys(int(i) for i in dependent_ids))
     except (ValueError, TypeError):
         raise NotFound() from None
-    found = {m.pk: m for m in dependent_list_for_head(head=head).filter(pk__in=ids)}
+    # The plain members (load_facts reads their passports, insurance and the rest in one query).
+    found = {m.pk: m for m in FamilyMember.objects.filter(head=head, pk__in=ids).select_related("person", "person__iqama")}
     if len(found) != len(ids):
         raise NotFound()
     for m in found.values():
