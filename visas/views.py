@@ -70,6 +70,7 @@ def index(request):
             "visas": list(selectors.visa_list_for_person(person=request.person)[:20]),
             "types": TYPES,
             "months": range(1, settings.VISA_MAX_MONTHS + 1),
+            "use_within": settings.VISA_USE_WITHIN_MONTHS,
             "steps": _steps(0),
             "sandboxes": settings.SANDBOXES_ENABLED,
         },

@@ -7,8 +7,14 @@ import datetime as dt
 
 import pytest
 
+from tests.pdfcheck import pdftotext, png_page
+
 pytestmark = [pytest.mark.browser]
 SIZES = {"desktop": {"width": 1200, "height": 900}, "360": {"width": 360, "height": 740}}
+# The most lines a traveller's field label takes ("Type", "Months": one line each, never broken letter by letter).
+LABEL_LINES = """() => Math.max(0, ...[...document.querySelectorAll('.visa-traveller label')].flatMap(l => [...l.childNodes]
+  .filter(n => n.nodeType === Node.TEXT_NODE && n.textContent.trim())
+  .map(n => { const r = document.createRange(); r.selectNodeContents(n); return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; })))"""
 
 
 def _page(browser, live_server, cookie, lang, size="desktop"):
@@ -28,6 +34,7 @@ def _shots(browser, live_server, cookie, artifacts, path, name):
             assert page.locator("html").get_attribute("dir") == ("rtl" if lang == "ar" else "ltr")
             if size == "360" and path.startswith("/visas/"):  # the visa pages (the dashboard is the portal's)
                 assert page.evaluate("document.documentElement.scrollWidth") <= 360, f"{path} overflows 360 px ({lang})"
+                assert page.evaluate(LABEL_LINES) <= 1, f"{path}: a field label breaks inside its words ({lang})"
             page.screenshot(path=str(artifacts / f"visa-{name}-{lang}-{size}.png"), full_page=True)
             ctx.close()
 
@@ -103,9 +110,15 @@ def test_head_issues_single_and_multiple_pays_prints_and_crosses_the_border(
     assert page.get_by_test_id("valid-until").get_attribute("data-date") == dates.add_months(today, 4).isoformat()
     assert "AH" in page.get_by_test_id("valid-until").inner_text()
     assert page.get_by_test_id("qr").locator("svg").count() == 1
-    pdf = page.request.get(f"{live_server.url}/visas/{hers.pk}/pdf/")
+    href = page.get_by_test_id("pdf").get_attribute("href")  # the page's "Print (PDF)" button
+    assert href == f"/visas/{hers.pk}/pdf/"
+    pdf = page.request.get(f"{live_server.url}{href}")
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf" and pdf.body()[:5] == b"%PDF-"
-    (artifacts / f"visa-{hers.number}.pdf").write_bytes(pdf.body())
+    printed = artifacts / "visa-journey-wife.pdf"
+    printed.write_bytes(pdf.body())
+    text = pdftotext(printed)
+    assert hers.number in text and "Mona Ali Ibrahim" in text and "منى علي إبراهيم" in text and "4 months" in text
+    png_page(printed, artifacts / "visa-journey-wife-pdf.png")  # page 1 as an image, to be looked at
     ctx.close()
     _shots(browser, live_server, cookie, artifacts, f"/visas/{hers.pk}/", "5-visa-issued")
 

@@ -137,3 +137,29 @@ def test_an_eligible_visa_never_runs_past_the_iqama_expiry(visa_type, months, iq
     assert visa.status == "ISSUED"
     assert visa.valid_until <= expiry
     assert visa.use_by <= visa.valid_until
+
+
+@pytest.mark.django_db
+@hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(items=st.lists(st.tuples(st.sampled_from(["SINGLE", "MULTIPLE"]), st.integers(1, 12)), min_size=1, max_size=4))
+def test_an_applications_one_payment_is_the_sum_of_its_travellers_fees(items):
+    """One application for the head and up to three dependents: one payment line per traveller, each the
+    table's fee, and the payment's total (and the application's) is the sum of the lines."""
+    from core import dates
+    from tests.factories import FamilyMemberFactory, IqamaFactory, PassportFactory, ResidentFactory
+    from visas.services import application_submit
+
+    today = dates.today()
+    head = ResidentFactory()
+    travellers = [head] + [FamilyMemberFactory(head=head, relation="SON").person for _ in items[1:]]
+    for p in travellers:
+        IqamaFactory(person=p, expiry_date=today + dt.timedelta(days=400))
+        PassportFactory(person=p, expiry_date=today + dt.timedelta(days=2000))
+    app = application_submit(
+        person=head, items=[{"person_id": p.pk, "type": t, "months": m} for p, (t, m) in zip(travellers, items, strict=True)]
+    )
+    lines = list(app.payment.items.order_by("pk"))
+    expected = [visa_fee(visa_type=t, months=m) for t, m in items]
+    assert [line.amount for line in lines] == expected
+    assert [line.settles_id for line in lines] == [str(p.pk) for p in travellers]
+    assert app.payment.amount == sum(expected) == app.total == sum(v.fee for v in app.visas.all())

@@ -303,6 +303,49 @@ def test_admin_search_history_and_waiver(fam, submit, admin_client, outsider):
     assert admin_client.get("/admin/visas/bordercrossing/").status_code == 200
 
 
+def test_admin_border_records_and_the_waiver_form_audited(fam, submit, admin_client, admin_user, outsider):
+    """Officers see the border crossings (list, searchable by ID number and visa number, and inline on the
+    visa); the waiver form refuses an empty reason, and a waiver through it is audited with the officer."""
+    head, wife = fam
+    visa = pay(submit([(wife, "MULTIPLE", 3)])).visas.get()
+    border_crossing_record(actor=head, person_id=wife.pk, direction="EXIT", port="King Fahd Causeway")
+    border_crossing_record(actor=head, person_id=wife.pk, direction="RETURN", port="King Fahd Causeway")
+    page = admin_client.get("/admin/visas/bordercrossing/").content.decode()
+    assert page.count("King Fahd Causeway") == 2 and wife.id_number in page
+    for q in (wife.id_number, visa.number):
+        assert "King Fahd Causeway" in admin_client.get(f"/admin/visas/bordercrossing/?q={q}").content.decode(), q
+    assert "King Fahd Causeway" not in admin_client.get(f"/admin/visas/bordercrossing/?q={outsider.id_number}").content.decode()
+    change = admin_client.get(f"/admin/visas/visa/{visa.pk}/change/").content.decode()
+    assert "King Fahd Causeway" in change  # the crossings inline, beside the history
+    assert f'href="/admin/visas/visa/{visa.pk}/waive-fine/"' not in admin_client.get("/admin/visas/visa/").content.decode()
+
+    lapsed = pay(submit([(head, "SINGLE", 2)])).visas.get()
+    _age(lapsed)
+    visa_lapse_sweep()
+    lapsed.refresh_from_db()
+    listing = admin_client.get(f"/admin/visas/visa/?q={lapsed.number}").content.decode()
+    assert f'href="/admin/visas/visa/{lapsed.pk}/waive-fine/"' in listing
+    assert lapsed.fine.reference in admin_client.get(f"/admin/visas/visa/{lapsed.pk}/waive-fine/").content.decode()
+    r = admin_client.post(f"/admin/visas/visa/{lapsed.pk}/waive-fine/", {"reason": ""})
+    assert r.status_code == 200 and Fine.objects.get(pk=lapsed.fine_id).paid_at is None
+    assert not AuditLog.objects.filter(action="visa.fine_waived").exists()
+    r = admin_client.post(f"/admin/visas/visa/{lapsed.pk}/waive-fine/", {"reason": "Flight cancelled, airline letter seen"})
+    assert r.status_code == 302
+    fine = Fine.objects.get(pk=lapsed.fine_id)
+    assert (fine.paid_by, fine.paid_at is not None) == ("WAIVED", True)
+    a = AuditLog.objects.get(action="visa.fine_waived")
+    assert (a.officer_id, a.data["reason"], a.data["fine"], a.data["amount"]) == (
+        admin_user.pk,
+        "Flight cancelled, airline letter seen",
+        fine.reference,
+        "1000.00",
+    )
+    lapsed.refresh_from_db()
+    assert (lapsed.fine_waived_by_id, lapsed.fine_waive_reason) == (admin_user.pk, "Flight cancelled, airline letter seen")
+    history = admin_client.get(f"/admin/visas/visa/{lapsed.pk}/change/").content.decode()
+    assert "fine_waived" in history and "Flight cancelled, airline letter seen" in history
+
+
 def test_a_non_staff_user_cannot_waive(fam, submit, client, django_user_model):
     _head, wife = fam
     visa = pay(submit([(wife, "SINGLE", 2)])).visas.get()

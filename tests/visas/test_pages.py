@@ -25,11 +25,14 @@ def test_dashboard_tile_for_residents_only(fam, web_client_for):
     assert 'data-testid="service-visas"' not in web_client_for(PersonFactory()).get("/dashboard/").content.decode()
 
 
-@pytest.mark.parametrize("lang,word", [("ar", "تأشيرات الخروج والعودة"), ("en", "Exit/re-entry visas")])
-def test_index_lists_the_travellers(lang, word, fam, web_client_for):
+@pytest.mark.parametrize(
+    "lang,words",
+    [("ar", ("تأشيرات الخروج والعودة", "خلال 3 أشهر من إصدارها")), ("en", ("Exit/re-entry visas", "within 3 months of issue"))],
+)
+def test_index_lists_the_travellers(lang, words, fam, web_client_for):
     head, wife = fam
     page = web_client_for(head, lang=lang).get("/visas/").content.decode()
-    assert word in page
+    assert all(word in page for word in words)  # the use-by rule with its figure (VISA_USE_WITHIN_MONTHS)
     assert f'data-testid="traveller-{head.pk}"' in page and f'data-testid="traveller-{wife.pk}"' in page
 
 
@@ -180,6 +183,33 @@ def test_outsider_pages_404_and_nothing_changes(method, path, issued, fam, web_c
     r = c.post(url, {"months": 1, "token": "b" * 32, "confirm": "on"}) if method == "post" else c.get(url)
     assert r.status_code == 404
     assert (list(Visa.objects.values_list("status", "version")), VisaApplication.objects.count(), Payment.objects.count()) == before
+
+
+def test_outsider_list_border_and_dashboard_pages_show_nothing_of_the_family(issued, fam, web_client_for, outsider):
+    """The pages without an id in the URL (the list, the sandbox border, the dashboard) are scoped to the
+    signed-in person: an outsider sees none of the family's names, ID numbers, visas or crossings, and the
+    border's traveller list offers only himself."""
+    from visas.services import border_crossing_record
+
+    head, wife = fam
+    border_crossing_record(actor=head, person_id=head.pk, direction="EXIT", port="KFIA")
+    family = (head.id_number, wife.id_number, head.name_en, wife.name_en, head.name_ar, wife.name_ar, issued.number)
+    # The family's own pages do show them (so the assertions below can fail).
+    mine = "".join(
+        web_client_for(head, lang=lang).get(path).content.decode()
+        for lang in ("en", "ar")
+        for path in ("/visas/", "/visas/sandbox/border/")
+    )
+    assert all(word in mine for word in family)
+    for lang in ("en", "ar"):
+        c = web_client_for(outsider, lang=lang)
+        for path in ("/visas/", "/visas/sandbox/border/", "/dashboard/"):
+            r = c.get(path)
+            assert r.status_code == 200, path
+            page = r.content.decode()
+            assert [word for word in family if word in page] == [], (path, lang)
+        border = c.get("/visas/sandbox/border/").content.decode()
+        assert re.findall(r'<option value="(\d+)"', border) == [str(outsider.pk)]
 
 
 @pytest.mark.parametrize("path", ["/visas/", "/visas/1/", "/visas/sandbox/border/", "/visas/apply/?p=1"])
