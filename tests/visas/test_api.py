@@ -302,8 +302,21 @@ def test_every_endpoint_is_in_the_openapi_schema(client):
         "/api/v1/passports/visas/{id}/",
         "/api/v1/passports/visas/{id}/cancel/",
         "/api/v1/passports/visas/{id}/extend/",
+        "/api/v1/passports/visas/applications/{id}/",
     ]:
         assert p in schema["paths"], p
+    # The refusals are documented with the one error shape of API.md.
+    for p, method, codes in [
+        ("/api/v1/passports/visas/", "post", ("400", "404", "409")),
+        ("/api/v1/passports/visas/quote/", "get", ("400", "404")),
+        ("/api/v1/passports/visas/{id}/", "get", ("404",)),
+        ("/api/v1/passports/visas/{id}/cancel/", "post", ("404", "409")),
+        ("/api/v1/passports/visas/{id}/extend/", "post", ("400", "404", "409")),
+    ]:
+        responses = schema["paths"][p][method]["responses"]
+        for code in codes:
+            ref = responses[code]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+            assert set(schema["components"]["schemas"][ref]["properties"]["error"]["required"]) == {"code", "message", "details"}, (p, code)
     me = schema["paths"]["/api/v1/me/"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
     assert "id" in schema["components"]["schemas"][me]["properties"]
     visa = schema["components"]["schemas"]["Visa"]["properties"]

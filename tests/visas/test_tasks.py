@@ -33,9 +33,17 @@ def pay_by_card(c, payment_id):
     return r.json()
 
 
-def test_lapse_by_the_periodic_task_fine_in_outstanding_next_visa_refused_until_paid(resident, api_client_for):
-    from visas.tasks import visa_lapse_sweep_task
+def beat(entry: str):
+    """Send what celery beat sends for the schedule's `entry` (its task, by name) through the broker."""
+    from django.conf import settings
 
+    from absher.celery import app
+
+    scheduled = settings.CELERY_BEAT_SCHEDULE[entry]
+    return app.send_task(scheduled["task"], args=scheduled.get("args", ()), kwargs=scheduled.get("kwargs", {}))
+
+
+def test_lapse_by_the_periodic_task_fine_in_outstanding_next_visa_refused_until_paid(resident, api_client_for):
     c = api_client_for(resident)
     item = {"items": [{"person_id": resident.pk, "type": "SINGLE", "months": 2}]}
     r = c.post("/api/v1/passports/visas/", item, format="json")
@@ -44,9 +52,9 @@ def test_lapse_by_the_periodic_task_fine_in_outstanding_next_visa_refused_until_
     pay_by_card(c, r.json()["payment"]["id"])
     wait_for(lambda: Visa.objects.get(pk=visa_id).status == "ISSUED", timeout=40, message="visa ISSUED by the worker")
 
-    # Three months pass without an exit: the beat's task, run by the worker, lapses it.
+    # Three months pass without an exit: the beat's entry, run by the worker, lapses it.
     Visa.objects.filter(pk=visa_id).update(use_by=dates.today() - dt.timedelta(days=1))
-    visa_lapse_sweep_task.delay()
+    beat("visa-lapse-sweep")
     wait_for(lambda: Visa.objects.get(pk=visa_id).status == "LAPSED", timeout=40, message="visa LAPSED by the periodic task")
     fine = Fine.objects.get(person=resident, kind="visa")
     assert fine.amount == 1000 and fine.paid_at is None and Visa.objects.get(pk=visa_id).fine_id == fine.pk
@@ -78,16 +86,14 @@ def test_lapse_by_the_periodic_task_fine_in_outstanding_next_visa_refused_until_
 
 
 def test_the_warning_task_in_the_worker_tells_once(resident, api_client_for):
-    from visas.tasks import visa_lapse_warning_sweep_task
-
     c = api_client_for(resident)
     r = c.post("/api/v1/passports/visas/", {"items": [{"person_id": resident.pk, "type": "MULTIPLE", "months": 4}]}, format="json")
     visa_id = r.json()["items"][0]["id"]
     pay_by_card(c, r.json()["payment"]["id"])
     wait_for(lambda: Visa.objects.get(pk=visa_id).status == "ISSUED", timeout=40, message="visa ISSUED")
     Visa.objects.filter(pk=visa_id).update(use_by=dates.today() + dt.timedelta(days=7))
-    visa_lapse_warning_sweep_task.delay()
-    visa_lapse_warning_sweep_task.delay()  # a task may run twice
+    beat("visa-lapse-warning-sweep")
+    beat("visa-lapse-warning-sweep")  # a task may run twice
     wait_for(lambda: Visa.objects.get(pk=visa_id).lapse_warned_at is not None, timeout=40, message="warning sent")
     wait_for(
         lambda: Notification.objects.filter(person=resident, event_key__contains=":lapse_warning").exists(), timeout=20, message="note"
