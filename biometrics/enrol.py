@@ -16,8 +16,9 @@ from core.services import audit_log_write
 from core.storage import private_storage
 from registry.models import Person
 
-from .check import decode_jpeg, encoding_serialize
+from .encoding import encoding_serialize
 from .face import face_engine
+from .measures import decode_jpeg
 from .upload import image_sanitize
 
 
