@@ -1,6 +1,7 @@
 """Writes and transitions of the national ID renewal flow, split by concern:
 
-- photo_check: create with a photo, the worker's check, the sweeper, the purge, photo reads
+- photo_intake: create with a photo, and the quick check (live guidance, the upload pre-check)
+- photo_check: the engine adapter, the worker's check, the sweeper, the purge, photo reads
 - delivery_payment: the delivery choice, the one payment, the payment hooks (apps.py)
 - decision: automatic processing, the officer's approval or rejection, the person's cancel
 - card_journey: the new card's stages
@@ -19,20 +20,18 @@ from civil_affairs.services.delivery_payment import (
 )
 from civil_affairs.services.photo_check import (
     FLOW_REASONS,
-    QUICK_CHECK_READY,
     flag_message,
     photo_engine_check,
     photo_on_file_encoding,
     photo_sanitize,
     reason_message,
-    renewal_create,
     renewal_photo_bytes,
     renewal_photo_check,
     renewal_photo_check_sweep,
     renewal_photo_purge,
-    renewal_photo_quick_check,
     renewal_photo_read,
 )
+from civil_affairs.services.photo_intake import QUICK_CHECK_READY, renewal_create, renewal_photo_quick_check
 from core.errors import ApplicationError
 
 __all__ = [

@@ -12,6 +12,7 @@ from django.utils import timezone
 from civil_affairs import services
 from civil_affairs.models import IdRenewal, IdRenewalEvent
 from civil_affairs.services import photo_check as photo_check_services
+from civil_affairs.services import photo_intake
 from core import dates
 from core.models import AuditLog
 from tests import photo_images as pi
@@ -30,7 +31,7 @@ def fixed_minute(monkeypatch):
 
     cache.clear()
     now = 1_900_000_040.0  # 20 s into a minute (1_900_000_020 is a whole minute)
-    monkeypatch.setattr(photo_check_services.time, "time", lambda: now)
+    monkeypatch.setattr(photo_intake.time, "time", lambda: now)
 
 
 @pytest.fixture
