@@ -6,6 +6,7 @@ from django.utils import timezone
 from core.dates import dual_date
 from core.pdf import in_both_languages, render_pdf
 from visas.qr import visa_qr_svg
+from visas.services.visas import months_in
 
 
 def _both(value) -> tuple[str, str]:
@@ -23,12 +24,13 @@ def visa_pdf_bytes(visa) -> bytes:
     until_en, until_ar = _both(visa.valid_until)
     type_en, type_ar = in_both_languages(visa.get_type_display)
     status_en, status_ar = in_both_languages(visa.get_status_display)
+    months_en, months_ar = months_in("en", visa.months), months_in("ar", visa.months)  # Arabic agrees with the number
     context = {
         "visa": visa,
         "type_en": type_en,
         "type_ar": type_ar,
-        "months_en": f"{visa.months} months",
-        "months_ar": f"{visa.months} أشهر",
+        "months_en": months_en,
+        "months_ar": months_ar,
         "issued_en": issued_en,
         "issued_ar": issued_ar,
         "use_by_en": use_by_en,

@@ -80,6 +80,12 @@ def test_create_one_application_one_payment_for_all_items(fam, api_client_for):
     pay_ = body["payment"]
     assert pay_["status"] == "PENDING" and pay_["amount"] == "900.00" and body["total"] == "900.00"
     assert [(i["code"], i["amount"]) for i in pay_["items"]] == [("VISA_FEE", "200.00"), ("VISA_FEE", "700.00")]
+    # The bill's lines name the period in each language, the Arabic agreeing with the number.
+    lines = Payment.objects.get().items.order_by("pk")
+    assert [(x.description_en.rsplit("(", 1)[1], x.description_ar.rsplit("(", 1)[1]) for x in lines] == [
+        ("2 months)", "شهران)"),
+        ("4 months)", "4 أشهر)"),
+    ]
     assert Payment.objects.count() == 1 and VisaApplication.objects.count() == 1 and Visa.objects.count() == 2
     assert AuditLog.objects.filter(action="visa.submitted", person=head).count() == 1
 

@@ -17,13 +17,26 @@ def test_visa_printout_reads_right_in_both_scripts(issued, tmp_path):
     path = tmp_path / "visa.pdf"
     path.write_bytes(pdf)
     text = pdftotext(path)
-    for word in ("تأشيرة خروج وعودة", "رقم التأشيرة", "أحمد حسن", "صالحة حتى", "المدة", "أشهر"):
+    for word in ("تأشيرة خروج وعودة", "رقم التأشيرة", "أحمد حسن", "صالحة حتى", "المدة", "شهران"):
         assert word in text, word
     for word in ("Exit/re-entry visa", "Ahmed Hassan", issued.number, issued.person.id_number, "Valid until", "2 months"):
         assert word in text, word
     assert issued.valid_until.strftime("%Y/%m/%d") in text and " AH — " in text and "هـ" in text
     assert "\ufffd" not in text and missing_glyphs(pdf) == 0
     assert all(f["emb"] == "yes" for f in pdffonts(path))
+
+
+@pytest.mark.parametrize("months,en,ar", [(1, "1 month", "شهر واحد"), (4, "4 months", "أشهر"), (11, "11 months", "شهرا")])
+def test_visa_printout_period_agrees_with_the_number_in_arabic(months, en, ar, issued, tmp_path):
+    """Arabic counts months by the number (شهر واحد، شهران، 3-10 أشهر، 11+ شهراً), as the visa page does.
+    pdftotext puts the digits beside the Arabic word in visual order and moves the tanween: only the word is read."""
+    issued.months = months  # not saved: only the printout is read
+    path = tmp_path / "visa.pdf"
+    path.write_bytes(visa_pdf_bytes(issued))
+    text = pdftotext(path).replace("\u064b", "")
+    assert en in text and ar in text, text
+    others = {"شهر واحد", "شهران", "أشهر", "شهرا"} - {ar}
+    assert [w for w in others if w in text] == []
 
 
 def test_visa_printout_draws_its_qr_code(issued, tmp_path):

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from core import dates
 from core.errors import ApplicationError
@@ -41,6 +41,12 @@ PURPOSE = "visa"
 EXTENSION_PURPOSE = "visa_extension"
 LAPSED_BILL = (Payment.Status.EXPIRED, Payment.Status.FAILED)
 TYPE_TEXTS = {"SINGLE": ("مفردة", "single"), "MULTIPLE": ("متعددة", "multiple")}
+
+
+def months_in(lang: str, n: int) -> str:
+    """ "2 months" as `lang` writes it (Arabic agrees with the number: شهر واحد، شهران، 3 أشهر، 11 شهراً)."""
+    with translation.override(lang):
+        return ngettext("%(months)s month", "%(months)s months", n) % {"months": n}
 
 
 def _reference() -> str:
@@ -92,8 +98,8 @@ def _line_items(assessments: list[Assessment]) -> list[LineItem]:
             LineItem(
                 code=VISA_FEE,
                 kind=PaymentItem.Code.FEE,
-                description_ar=f"تأشيرة خروج وعودة {type_ar} — {p.name_ar} ({a.months} أشهر)"[:200],
-                description_en=f"Exit/re-entry visa, {type_en} — {p.name_en} ({a.months} months)"[:200],
+                description_ar=f"تأشيرة خروج وعودة {type_ar} — {p.name_ar} ({months_in('ar', a.months)})"[:200],
+                description_en=f"Exit/re-entry visa, {type_en} — {p.name_en} ({months_in('en', a.months)})"[:200],
                 amount=a.quote.total,
                 settles_type="registry.person",
                 settles_id=str(p.pk),
@@ -278,8 +284,8 @@ def visa_extend(*, person: Person, visa_id: int, months, ip: str = "") -> VisaEx
             item = LineItem(
                 code=VISA_EXTENSION_FEE,
                 kind=PaymentItem.Code.FEE,
-                description_ar=f"تمديد تأشيرة خروج وعودة {locked.number} — {p.name_ar} ({months} أشهر)"[:200],
-                description_en=f"Exit/re-entry visa extension {locked.number} — {p.name_en} ({months} months)"[:200],
+                description_ar=f"تمديد تأشيرة خروج وعودة {locked.number} — {p.name_ar} ({months_in('ar', months)})"[:200],
+                description_en=f"Exit/re-entry visa extension {locked.number} — {p.name_en} ({months_in('en', months)})"[:200],
                 amount=fee,
                 settles_type="visas.visa",
                 settles_id=str(locked.pk),
