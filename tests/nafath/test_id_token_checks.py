@@ -17,7 +17,7 @@ from joserfc.errors import BadSignatureError, InvalidClaimError, JoseError
 from joserfc.jwk import RSAKey
 
 from nafath import services
-from tests.idp.oidc_helpers import authorize_url, code_from, consent, make_rp, nafath_confirm, pkce, token_request
+from tests.nafath.oidc_helpers import authorize_url, code_from, consent, make_rp, nafath_confirm, pkce, token_request
 
 _spec = importlib.util.spec_from_file_location(
     "sample_rp_id_token", Path(__file__).resolve().parents[2] / "examples" / "relying_party" / "rp" / "id_token.py"

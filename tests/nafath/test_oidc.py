@@ -12,7 +12,7 @@ from joserfc.jwk import KeySet
 from core.models import AuditLog
 from nafath import services
 from nafath.models import NafathRequest
-from tests.idp.oidc_helpers import REDIRECT, authorize_url, code_from, consent, make_rp, nafath_confirm, pkce, token_request
+from tests.nafath.oidc_helpers import REDIRECT, authorize_url, code_from, consent, make_rp, nafath_confirm, pkce, token_request
 from tests.officers import officer_login
 
 

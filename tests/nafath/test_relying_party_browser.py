@@ -28,7 +28,7 @@ def _free_port() -> int:
 @pytest.fixture
 def relying_party(live_server, transactional_db, settings):
     """The sample relying party served by `runserver` on 127.0.0.1 only, registered in the portal."""
-    from tests.idp.oidc_helpers import make_rp
+    from tests.nafath.oidc_helpers import make_rp
 
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
