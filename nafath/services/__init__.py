@@ -1,19 +1,10 @@
-"""Every write of Nafath: the sign-in requests and the app's PIN sign-in (login), the devices and
-their activation (devices), the rate limits (limits), the OpenID Connect side (oidc) and what a
+"""Every write of Nafath: the sign-in requests and the app's PIN sign-in (login), the devices (devices) and
+their activation (activation), the rate limits (limits), the OpenID Connect side (oidc) and what a
 person does about their own activity (activity)."""
 
+from nafath.services.activation import device_activation_complete, device_activation_start, device_activation_verify, pin_validate
 from nafath.services.activity import activity_disown
-from nafath.services.devices import (
-    device_activation_complete,
-    device_activation_start,
-    device_activation_verify,
-    device_approve,
-    device_pin_check,
-    device_register,
-    device_revoke,
-    device_selfie_read,
-    pin_validate,
-)
+from nafath.services.devices import device_approve, device_pin_check, device_register, device_revoke, device_selfie_read
 from nafath.services.login import (
     SERVICE_PORTAL_SIGN_IN,
     access_token_issue,

@@ -62,7 +62,9 @@ def on_file(monkeypatch):
 
     v = np.zeros(128)
     v[0] = 0.1
-    monkeypatch.setattr("nafath.services.devices.person_on_file_encoding", lambda person: encoding_serialize(v) if person.photo else None)
+    monkeypatch.setattr(
+        "nafath.services.activation.person_on_file_encoding", lambda person: encoding_serialize(v) if person.photo else None
+    )
 
     def give(person):
         person.photo = "photos/on-file/x.jpg"
