@@ -1,11 +1,12 @@
-"""Every write of the Nafath login: devices and tokens, sign-in requests and their answers,
-the Nafath app's PIN sign-in, and the rate limits in front of them."""
+"""The Nafath sign-in requests: starting one (with the limits in front of it and the owner's
+own start replacing a waiting one), expiry, the browser giving one up, and the Nafath app's
+answer. What a completed request gives (tokens, a browser session) is in claims.py; the app's
+own PIN sign-in in app_sign_in.py."""
 
 import datetime as dt
 import secrets
 
 from django.conf import settings
-from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,51 +15,20 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from core.errors import ApplicationError, NotFound
 from core.idnumbers import normalize_id_number
 from core.services import audit_log_write
-from nafath.models import AccessToken, Device, NafathRequest
-from nafath.services.devices import device_pin_check
-from nafath.services.limits import (
-    check_start_limits,
-    count_refused_start,
-    incr,
-    pin_backoff_check,
-    pin_backoff_failure,
-    pin_backoff_success,
-    pin_key,
-    rate_limited,
-    release,
-    start_refused_by_owner,
-)
-from nafath.tokens import new_token, token_digest
+from nafath.models import Device, NafathRequest
+from nafath.services.limits import check_start_limits, count_refused_start, start_refused_by_owner
+from nafath.tokens import token_digest
 from notifications.services import notification_send
 from registry.models import Person
 
 Status = NafathRequest.Status
 # Stored untranslated; shown in the reader's language (NafathRequest.service_label).
 SERVICE_PORTAL_SIGN_IN = gettext_noop("Sign in to the Absher-style portal")
-# A valid hash that matches no PIN: unknown IDs cost as much time as known ones.
-_DUMMY_PIN_HASH = None
 REFUSED_TITLE = gettext_lazy("Someone keeps trying to sign in with your ID number")
 REFUSED_BODY = gettext_lazy(
     "%(count)d sign-in requests for your ID number were refused since %(since)s. Nobody was signed in. "
     "You can still sign in from your own device or a browser you used before; never share the number shown on the portal."
 )
-
-
-# --- access tokens (signatures used by other apps: keep them) --------------------------------
-def access_token_issue(*, person: Person) -> tuple[AccessToken, str]:
-    raw = new_token()
-    token = AccessToken.objects.create(
-        person=person,
-        token_digest=token_digest(raw),
-        expires_at=timezone.now() + dt.timedelta(seconds=settings.ACCESS_TOKEN_LIFETIME_SECONDS),
-    )
-    return token, raw
-
-
-@transaction.atomic
-def access_token_revoke(*, token: AccessToken) -> None:
-    AccessToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    audit_log_write(action="auth.logout", person=token.person, obj=token)
 
 
 # --- sign-in requests ----------------------------------------------------------------------
@@ -231,58 +201,6 @@ def nafath_request_refresh(*, req: NafathRequest) -> NafathRequest:
     return req
 
 
-def nafath_request_token_claim(*, req: NafathRequest, ip: str = "") -> tuple[AccessToken, str] | None:
-    """The first read of a COMPLETED API request gets an access token; later reads do not.
-    A compare-and-set on token_claimed_at lets only one concurrent reader win."""
-    if req.status != Status.COMPLETED or req.channel != NafathRequest.Channel.API or req.person_id is None:
-        return None
-    with transaction.atomic():
-        won = NafathRequest.objects.filter(pk=req.pk, status=Status.COMPLETED, token_claimed_at__isnull=True).update(
-            token_claimed_at=timezone.now()
-        )
-        if won != 1:
-            return None
-        token, raw = access_token_issue(person=req.person)
-        AccessToken.objects.filter(pk=token.pk).update(nafath_request=req)
-        audit_log_write(action="auth.signed_in", person=req.person, obj=req, ip=ip, channel="api", browser=req.user_agent)
-    return token, raw
-
-
-def nafath_request_web_claim(*, req: NafathRequest, web_nonce: str, ip: str = "") -> Person | None:
-    """The browser session that started a COMPLETED web request signs in with it, once."""
-    if (
-        req.status != Status.COMPLETED
-        or req.channel != NafathRequest.Channel.WEB
-        or req.person_id is None
-        or not web_nonce
-        or not secrets.compare_digest(req.web_nonce_digest, token_digest(web_nonce))
-    ):
-        return None
-    with transaction.atomic():
-        won = NafathRequest.objects.filter(pk=req.pk, status=Status.COMPLETED, web_claimed_at__isnull=True).update(
-            web_claimed_at=timezone.now()
-        )
-        if won != 1:
-            return None
-        audit_log_write(
-            action="auth.signed_in",
-            person=req.person,
-            obj=req,
-            ip=ip,
-            channel="web",
-            browser=req.user_agent,
-            relying_party=req.oidc_client_id,
-            service=req.service,
-            service_ar=req.service_ar,
-        )
-    return req.person
-
-
-def nafath_request_session_bind(*, req: NafathRequest, session_key: str) -> None:
-    """Remember the browser session a web request signed in (to end it on "this was not me")."""
-    NafathRequest.objects.filter(pk=req.pk).update(web_session_key=session_key or "")
-
-
 def nafath_request_cancel(*, req: NafathRequest, web_nonce: str, ip: str = "") -> bool:
     """The browser that started a WAITING web request gives it up (so a new one can start)."""
     if not web_nonce or not secrets.compare_digest(req.web_nonce_digest or "-", token_digest(web_nonce)):
@@ -349,66 +267,3 @@ def nafath_request_answer(
     if expired or status == Status.EXPIRED:
         raise ApplicationError("NAFATH_REQUEST_EXPIRED", _("This request has expired. Start a new sign-in."), status=409)
     raise ApplicationError("NAFATH_REQUEST_CLOSED", _("This request has already been answered."), status=409)
-
-
-# --- the Nafath app's own sign-in (ID number + device PIN) --------------------------------
-def nafath_app_sign_in(*, id_number: str, pin: str, ip: str, client_id: str = "", device_id: int | None = None) -> Device:
-    """Find the person's ACTIVE device whose PIN matches. No lock-out by ID number: whoever knows an
-    ID number cannot stop its owner's device from signing in.
-
-    - `device_id`: the device this app installation signed in as before (the owner's own device,
-      from a signed cookie). Its wrong PINs count on that device only (devices.device_pin_check: one
-      conditional UPDATE, locked for NAFATH_DEVICE_LOCK_SECONDS after NAFATH_DEVICE_LOCK_AFTER_FAILURES).
-    - Anyone else's tries count per app installation (`client_id`) and per client address, with
-      backoff (limits.pin_backoff_check), and on a per-ID-number counter for such clients only
-      (NAFATH_PIN_MAX_FAILURES_PER_ID): they never touch the owner's device or its lock.
-    Every counter takes its try atomically BEFORE the PIN is compared, so concurrent wrong PINs
-    cannot overshoot. An unknown ID number costs a dummy hash check and fails like a wrong PIN."""
-    global _DUMMY_PIN_HASH
-    normalized = normalize_id_number(id_number) or ""
-    devices = list(
-        Device.objects.select_related("person").filter(person__id_number=normalized, status=Device.Status.ACTIVE).order_by("-id")
-    )
-    own = next((d for d in devices if device_id is not None and d.pk == device_id), None)
-    if own is not None:
-        if device_pin_check(device=own, pin=pin, ip=ip):
-            return _app_signed_in(own, ip)
-        raise _invalid_credentials()
-    keys = [pin_key("ip", ip)] + ([pin_key("client", client_id)] if client_id else [])
-    taken = pin_backoff_check(keys=keys, ip=ip, id_number=normalized)
-    per_id = pin_key("id", normalized or str(id_number)[:20])
-    slot = incr(f"{per_id}:n", timeout=settings.NAFATH_RATE_LIMIT_WINDOW_SECONDS)
-    if slot > settings.NAFATH_PIN_MAX_FAILURES_PER_ID:
-        release(f"{per_id}:n")
-        for k, _slot in taken:
-            release(f"{k}:n")
-        raise rate_limited(retry_after=settings.NAFATH_RATE_LIMIT_WINDOW_SECONDS, ip=ip, id_number=normalized, what="pin")
-    match = next((d for d in devices if check_password(pin or "", d.pin_hash)), None)
-    if match is not None:
-        pin_backoff_success(taken=taken)
-        release(f"{per_id}:n")
-        return _app_signed_in(match, ip)
-    pin_backoff_failure(taken=taken)
-    if not devices:
-        if _DUMMY_PIN_HASH is None:
-            _DUMMY_PIN_HASH = make_password(secrets.token_hex(8))
-        check_password(pin or "", _DUMMY_PIN_HASH)
-    audit_log_write(
-        action="auth.failed",
-        person=devices[0].person if devices else None,
-        ip=ip,
-        reason="wrong_pin",
-        what="nafath_app",
-        id_number=normalized,
-    )
-    raise _invalid_credentials()
-
-
-def _app_signed_in(device: Device, ip: str) -> Device:
-    Device.objects.filter(pk=device.pk).update(last_seen_at=timezone.now())
-    audit_log_write(action="nafath.app_signed_in", person=device.person, obj=device, ip=ip)
-    return device
-
-
-def _invalid_credentials() -> ApplicationError:
-    return ApplicationError("INVALID_CREDENTIALS", _("The ID number or the PIN is not correct."), status=401)
