@@ -1,6 +1,9 @@
-"""Writes of exit/re-entry visas. Every status change goes through the declared flow
-(visas.flow.VISA): it locks the row, checks the move (409 INVALID_STATE), bumps the version, saves,
-writes one history row and one audit row (`visa.<status lower>`), and notifies after commit."""
+"""Writes of exit/re-entry visa applications: submitting one (one visa per traveller, one
+payment for all), the payment's hand-overs, and cancelling. Extensions are in extension.py;
+lapsing unused, the fine, its warning and waiver in unused.py. Every status change goes
+through the declared flow (visas.flow.VISA): it locks the row, checks the move (409
+INVALID_STATE), bumps the version, saves, writes one history row and one audit row
+(`visa.<status lower>`), and notifies after commit."""
 
 import logging
 import secrets
@@ -8,31 +11,24 @@ import uuid
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
 from core import dates
 from core.errors import ApplicationError
 from core.services import audit_log_write
-from notifications.services import notification_send
 from payments.models import Payment, PaymentItem
 from payments.services import LineItem, payment_create, payment_fail, payment_refund
-from registry.models import Fine, Iqama, Person
-from registry.services import FINE_SETTLES_TYPE
-from visas.flow import VISA, InLanguage
-from visas.models import Visa, VisaApplication, VisaEvent, VisaExtension
+from registry.models import Iqama, Person
+from visas.flow import VISA
+from visas.models import Visa, VisaApplication, VisaEvent
 from visas.selectors import traveller_get_for, visa_get_for_person
 from visas.services.eligibility import Assessment, assess
 from visas.services.fees import (
-    UNUSED_VISA_FINE,
-    VISA_EXTENSION_FEE,
     VISA_FEE,
-    extension_fee,
     parse_months,
     parse_type,
-    unused_fine_amount,
 )
 
 log = logging.getLogger(__name__)
@@ -253,203 +249,3 @@ def visa_cancel(*, person: Person, visa_id: int, ip: str = "") -> Visa:
             return locked
         VISA.apply(locked, "cancel", person=person, note="cancelled unused (free, not refunded)", ip=ip)
     return locked
-
-
-# --- extension (abroad) ---------------------------------------------------------------------------
-def visa_extend(*, person: Person, visa_id: int, months, ip: str = "") -> VisaExtension:
-    """Extra months for a visa in use while the traveller is outside the Kingdom: a new payment of the
-    type's per-month fee; valid_until moves when it is paid, never past the iqama's expiry.
-    409 INVALID_STATE (not in use), NOT_OUTSIDE, IQAMA_VALIDITY, EXTENSION_PENDING; 400 INVALID_PERIOD."""
-    visa = visa_get_for_person(person=person, visa_id=visa_id)
-    months = parse_months(months)
-    try:
-        with transaction.atomic():
-            locked = VISA.lock(visa.pk, select_related=("person",))
-            VISA.check(locked, "extend")
-            if locked.person.inside_kingdom:
-                raise ApplicationError("NOT_OUTSIDE", _("A visa is extended only while the traveller is outside the Kingdom."), status=409)
-            if VisaExtension.objects.filter(visa=locked, status=VisaExtension.Status.AWAITING_PAYMENT).exists():
-                raise ApplicationError("EXTENSION_PENDING", _("An extension of this visa is already waiting for payment."), status=409)
-            new_until = dates.add_months(locked.valid_until, months)
-            iqama_expiry = Iqama.objects.filter(person_id=locked.person_id).values_list("expiry_date", flat=True).first()
-            if iqama_expiry is None or new_until > iqama_expiry:
-                raise ApplicationError(
-                    "IQAMA_VALIDITY",
-                    _("The visa cannot run past the iqama's expiry (%(expiry)s).") % {"expiry": dates.dual_date(iqama_expiry)},
-                    {"iqama_expiry": iqama_expiry.isoformat() if iqama_expiry else None, "valid_until": new_until.isoformat()},
-                    status=409,
-                )
-            fee = extension_fee(visa_type=locked.type, months=months)
-            p = locked.person
-            item = LineItem(
-                code=VISA_EXTENSION_FEE,
-                kind=PaymentItem.Code.FEE,
-                description_ar=f"تمديد تأشيرة خروج وعودة {locked.number} — {p.name_ar} ({months_in('ar', months)})"[:200],
-                description_en=f"Exit/re-entry visa extension {locked.number} — {p.name_en} ({months_in('en', months)})"[:200],
-                amount=fee,
-                settles_type="visas.visa",
-                settles_id=str(locked.pk),
-            )
-            payment = payment_create(person=person, purpose=EXTENSION_PURPOSE, object_id=str(locked.pk), items=[item])
-            ext = VisaExtension.objects.create(
-                visa=locked,
-                months=months,
-                fee=fee,
-                valid_until_before=locked.valid_until,
-                valid_until_after=new_until,
-                payment=payment,
-                requested_by=person,
-            )
-            VISA.record(locked, "extension_requested", note=f"+{months} months, payment {payment.reference}", data={"extension": ext.pk})
-            audit_log_write(action="visa.extension_requested", person=person, obj=locked, ip=ip, months=months, amount=str(fee))
-    except IntegrityError:
-        raise ApplicationError("EXTENSION_PENDING", _("An extension of this visa is already waiting for payment."), status=409) from None
-    return ext
-
-
-def extension_on_paid(*, payment_id: int) -> None:
-    """The extension's payment arrived: valid_until moves (move "extend"). If the visa is no longer in
-    use (the traveller returned meanwhile) the payment is refunded. Safe to run twice."""
-    with transaction.atomic():
-        ext = VisaExtension.objects.select_for_update().filter(payment_id=payment_id).first()
-        if ext is None or ext.status != VisaExtension.Status.AWAITING_PAYMENT:
-            return
-        visa = VISA.lock(ext.visa_id)
-        if VISA.can(visa, "extend"):
-            visa.valid_until = ext.valid_until_after
-            visa.extension_fees = visa.extension_fees + ext.fee
-            VISA.apply(visa, "extend", fields=["valid_until", "extension_fees"], note=f"extended by {ext.months} months", months=ext.months)
-            ext.status = VisaExtension.Status.APPLIED
-        else:
-            payment_refund(payment_id=payment_id, reason=f"Visa {visa.number} no longer in use: extension not applied")
-            ext.status = VisaExtension.Status.REFUNDED
-        ext.save(update_fields=["status"])
-
-
-def extension_on_payment_lapsed(*, payment_id: int) -> bool:
-    return (
-        VisaExtension.objects.filter(payment_id=payment_id, status=VisaExtension.Status.AWAITING_PAYMENT).update(
-            status=VisaExtension.Status.CLOSED
-        )
-        == 1
-    )
-
-
-# --- lapsing unused, the fine, the warning (periodic) ---------------------------------------------
-def _dual_in(lang: str, day) -> str:
-    """A date in both calendars as `lang` writes it (stored texts hold each language's own)."""
-    with translation.override(lang):
-        return dates.dual_date(day)
-
-
-def _fine_reference() -> str:
-    return "UVF-" + uuid.uuid4().hex[:10].upper()
-
-
-def visa_expire_unused(*, visa_id: int) -> bool:
-    """ISSUED and not used by its use-by day → LAPSED, with the unused-visa fine (a registry Fine of kind
-    "visa", by how many the traveller already had). Returns True when it lapsed; a second run does nothing."""
-    with transaction.atomic():
-        visa = VISA.lock(visa_id, select_related=("person",))
-        if not VISA.can(visa, "expire_unused") or visa.use_by is None or visa.use_by >= dates.today():
-            return False
-        previous = Fine.objects.filter(person_id=visa.person_id, kind=Fine.Kind.VISA).count()
-        amount = unused_fine_amount(previous=previous)
-        fine = Fine.objects.create(
-            person_id=visa.person_id,
-            kind=Fine.Kind.VISA,
-            reference=_fine_reference(),
-            description_ar=f"غرامة عدم استخدام تأشيرة الخروج والعودة رقم {visa.number} قبل {_dual_in('ar', visa.use_by)}",
-            description_en=f"Exit/re-entry visa {visa.number} not used before {_dual_in('en', visa.use_by)}",
-            amount=amount,
-            issued_on=dates.today(),
-        )
-        visa.fine = fine
-        VISA.apply(visa, "expire_unused", fields=["fine"], note=f"not used by {visa.use_by}; fine {fine.reference}", fine=str(amount))
-        audit_log_write(action="visa.fine_created", person=visa.person, obj=fine, amount=str(amount), visa=visa.pk, code=UNUSED_VISA_FINE)
-    return True
-
-
-def visa_lapse_sweep() -> int:
-    """Periodic: lapse every issued visa whose use-by day has passed."""
-    ids = list(
-        Visa.objects.filter(status__in=VISA.statuses_allowing("expire_unused"), use_by__lt=dates.today()).values_list("pk", flat=True)[:500]
-    )
-    return sum(1 for pk in ids if visa_expire_unused(visa_id=pk))
-
-
-LAPSE_WARNING = (
-    gettext_lazy("Exit/re-entry visa about to lapse"),
-    gettext_lazy(
-        "Visa %(number)s for %(name)s lapses unused on %(use_by)s. Leave before then or cancel it, or a fine of SAR %(fine)s is due."
-    ),
-)
-
-
-def visa_lapse_warning_sweep() -> int:
-    """Periodic: tell the applicant and the traveller VISA_LAPSE_WARNING_DAYS before an issued visa lapses
-    unused. Once per visa (compare-and-set on lapse_warned_at)."""
-    horizon = dates.today() + timezone.timedelta(days=settings.VISA_LAPSE_WARNING_DAYS)
-    ids = list(
-        Visa.objects.filter(status=S.ISSUED, lapse_warned_at__isnull=True, use_by__lte=horizon, use_by__gte=dates.today()).values_list(
-            "pk", flat=True
-        )[:500]
-    )
-    sent = 0
-    for pk in ids:
-        with transaction.atomic():
-            if Visa.objects.filter(pk=pk, status=S.ISSUED, lapse_warned_at__isnull=True).update(lapse_warned_at=timezone.now()) != 1:
-                continue
-            visa = Visa.objects.select_related("person", "application__applicant").get(pk=pk)
-            previous = Fine.objects.filter(person_id=visa.person_id, kind=Fine.Kind.VISA).count()
-            context = {
-                "number": visa.number,
-                "name": InLanguage(lambda v=visa: v.person.name),
-                "use_by": InLanguage(lambda v=visa: dates.dual_date(v.use_by)),
-                "fine": f"{unused_fine_amount(previous=previous):.2f}",
-            }
-            for who in {visa.application.applicant_id: visa.application.applicant, visa.person_id: visa.person}.values():
-                notification_send(
-                    person=who,
-                    kind="visa",
-                    event_key=f"visa:{visa.pk}:lapse_warning:{who.pk}",
-                    title=LAPSE_WARNING[0],
-                    body=LAPSE_WARNING[1],
-                    context=context,
-                    link=reverse("visas:detail", kwargs={"pk": visa.pk}),
-                )
-            sent += 1
-    return sent
-
-
-# --- officers ---------------------------------------------------------------------------------------
-def visa_fine_waive(*, visa_id: int, officer, reason: str) -> Visa:
-    """An officer waives a lapsed visa's unpaid fine with a reason (audited): the fine leaves the
-    outstanding list (settled as WAIVED) and the next visa is no longer refused for it."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ApplicationError("REASON_REQUIRED", _("Give the reason for the waiver."), status=400)
-    with transaction.atomic():
-        visa = VISA.lock(visa_id)
-        if visa.fine_id is None:
-            raise ApplicationError("NO_FINE", _("This visa has no fine."), status=409)
-        fine = Fine.objects.select_for_update().get(pk=visa.fine_id)
-        if fine.paid_at is not None:
-            raise ApplicationError("FINE_SETTLED", _("The fine is already paid or waived."), status=409)
-        now = timezone.now()
-        fine.paid_at, fine.paid_by, fine.version = now, "WAIVED", fine.version + 1
-        fine.save(update_fields=["paid_at", "paid_by", "version"])
-        visa.fine_waived_at, visa.fine_waived_by, visa.fine_waive_reason = now, officer, reason[:300]
-        visa.save(update_fields=["fine_waived_at", "fine_waived_by", "fine_waive_reason", "updated_at"])
-        VISA.record(visa, "fine_waived", note=reason, officer=officer, data={"fine": fine.reference, "amount": str(fine.amount)})
-        audit_log_write(
-            action="visa.fine_waived",
-            person=visa.person,
-            officer=officer,
-            obj=visa,
-            fine=fine.reference,
-            amount=str(fine.amount),
-            reason=reason,
-            settles_type=FINE_SETTLES_TYPE,
-        )
-    return visa
