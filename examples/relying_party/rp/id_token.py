@@ -4,7 +4,7 @@ Authlib checks the signature against the provider's JWKS (RS256, the algorithms 
 document names), the expiry, the nonce it sent and the access token's hash. By default it
 checks the issuer but the audience only through `azp`: these options make both explicit, so a
 token the provider issued to another client, or a token from another issuer, is refused here.
-Kept free of Django and Authlib imports (tests/idp/test_id_token_checks.py loads it)."""
+Kept free of Django and Authlib imports (tests/nafath/test_id_token_checks.py loads it)."""
 
 
 def id_token_claims_options(*, issuer: str, client_id: str) -> dict:
