@@ -12,15 +12,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Exists, Max, OuterRef, Subquery
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from core import dates
 from core.errors import ApplicationError
+from passports.services.facts import Facts, load_facts
 from passports.services.fees import FEE_ROWS, Quote, fee_per_year, fee_row_for, fee_row_label, renewal_quote
-from registry.models import FamilyMember, HealthInsurance, Iqama, MedicalExam, NationalAddress, Passport, Person
-from registry.selectors import fines_unpaid
+from registry.models import FamilyMember, MedicalExam, Person
 
 # The order the checks are shown in.
 CODES = [
@@ -242,11 +241,6 @@ def all_periods() -> list[int]:
     return sorted(set(settings.IQAMA_PERIODS_MONTHS) | set(settings.IQAMA_DOMESTIC_WORKER_PERIODS_MONTHS))
 
 
-def _with_unpaid(person_ids: list[int]) -> set[int]:
-    """Which of these people have an unpaid fine of any kind (one query)."""
-    return set(fines_unpaid(person_ids=person_ids).values_list("person_id", flat=True).distinct())
-
-
 def _age_rules(member: FamilyMember, age: int) -> dict:
     """DEPENDENT_OVER_AGE_LIMIT, PROOF_OF_STUDY, PROOF_OF_SINGLE_STATUS: (passed, review, params).
     Only sons and daughters: a wife, parents and workers are never over the limit."""
@@ -263,72 +257,6 @@ def _age_rules(member: FamilyMember, age: int) -> dict:
         "PROOF_OF_STUDY": (True, study_missing, params),
         "PROOF_OF_SINGLE_STATUS": (True, single_missing, params),
     }
-
-
-@dataclass(frozen=True)
-class Facts:
-    """The records the checks read, for one head and any number of his dependents, read in one query
-    over the family's people whatever the family's size (each person's row carries what the checks
-    need of his passports, insurance, medical exams, unpaid fines and address); the dependents'
-    iqamas come with the members (`select_related("person__iqama")`)."""
-
-    iqamas: dict  # person id → Iqama (the dependents')
-    head_iqama_expiry: dt.date | None
-    passport_until: dict  # person id → the expiry of the current passport that runs longest
-    insurance_until: dict  # person id → the latest policy's expiry
-    exam_result: dict  # person id → the latest MedicalExam's result (no entry: no exam on file)
-    unpaid: set  # person ids with an unpaid fine
-    head_has_address: bool
-
-
-def load_facts(*, head: Person, members: list[FamilyMember]) -> Facts:
-    """One query for the whole family: the head and each dependent, with subqueries for what the
-    checks read. Members whose iqama was not loaded with them are read in one more query."""
-    person_ids = [m.person_id for m in members]
-    person = OuterRef("pk")
-    rows = (
-        Person.objects.filter(pk__in=[*person_ids, head.pk])
-        .order_by()
-        .annotate(
-            f_passport=Subquery(Passport.objects.filter(person=person, current=True).order_by("-expiry_date").values("expiry_date")[:1]),
-            f_insurance=Subquery(
-                HealthInsurance.objects.filter(person=person).order_by().values("person").annotate(m=Max("expiry_date")).values("m")[:1]
-            ),
-            f_exam=Subquery(MedicalExam.objects.filter(person=person).order_by("-id").values("result")[:1]),
-            f_unpaid=Exists(fines_unpaid(person=person).order_by()),
-            f_iqama=Subquery(Iqama.objects.filter(person=person).values("expiry_date")[:1]),
-            f_address=Exists(NationalAddress.objects.filter(person=person)),
-        )
-        .values_list("pk", "f_passport", "f_insurance", "f_exam", "f_unpaid", "f_iqama", "f_address")
-    )
-    passports, insurance, exams, unpaid = {}, {}, {}, set()
-    head_iqama, head_address = None, False
-    for pk, passport, until, exam, has_unpaid, iqama_expiry, address in rows:
-        if has_unpaid:
-            unpaid.add(pk)
-        if pk == head.pk:
-            head_iqama, head_address = iqama_expiry, address
-        passports[pk], exams[pk] = passport, exam
-        if until is not None:
-            insurance[pk] = until
-    iqamas, missing = {}, []
-    for m in members:
-        cached = m.person._state.fields_cache  # select_related caches a missing iqama as None
-        if "iqama" not in cached:
-            missing.append(m.person_id)
-        elif cached["iqama"] is not None:
-            iqamas[m.person_id] = cached["iqama"]
-    if missing:
-        iqamas.update({i.person_id: i for i in Iqama.objects.filter(person_id__in=missing)})
-    return Facts(
-        iqamas=iqamas,
-        head_iqama_expiry=head_iqama,
-        passport_until={k: v for k, v in passports.items() if v is not None},
-        insurance_until=insurance,
-        exam_result={k: v for k, v in exams.items() if v is not None},
-        unpaid=unpaid,
-        head_has_address=head_address,
-    )
 
 
 def assess(*, member: FamilyMember, months: int, today: dt.date | None = None, facts: Facts | None = None) -> Assessment:

@@ -1,0 +1,76 @@
+"""What the checks of the family iqama renewal read, for one head and any number of his dependents,
+in one query whatever the family's size (passports.services.eligibility.assess reads only this)."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Exists, Max, OuterRef, Subquery
+
+from registry.models import FamilyMember, HealthInsurance, Iqama, MedicalExam, NationalAddress, Passport, Person
+from registry.selectors import fines_unpaid
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The records the checks read, for one head and any number of his dependents, read in one query
+    over the family's people whatever the family's size (each person's row carries what the checks
+    need of his passports, insurance, medical exams, unpaid fines and address); the dependents'
+    iqamas come with the members (`select_related("person__iqama")`)."""
+
+    iqamas: dict  # person id → Iqama (the dependents')
+    head_iqama_expiry: dt.date | None
+    passport_until: dict  # person id → the expiry of the current passport that runs longest
+    insurance_until: dict  # person id → the latest policy's expiry
+    exam_result: dict  # person id → the latest MedicalExam's result (no entry: no exam on file)
+    unpaid: set  # person ids with an unpaid fine
+    head_has_address: bool
+
+
+def load_facts(*, head: Person, members: list[FamilyMember]) -> Facts:
+    """One query for the whole family: the head and each dependent, with subqueries for what the
+    checks read. Members whose iqama was not loaded with them are read in one more query."""
+    person_ids = [m.person_id for m in members]
+    person = OuterRef("pk")
+    rows = (
+        Person.objects.filter(pk__in=[*person_ids, head.pk])
+        .order_by()
+        .annotate(
+            f_passport=Subquery(Passport.objects.filter(person=person, current=True).order_by("-expiry_date").values("expiry_date")[:1]),
+            f_insurance=Subquery(
+                HealthInsurance.objects.filter(person=person).order_by().values("person").annotate(m=Max("expiry_date")).values("m")[:1]
+            ),
+            f_exam=Subquery(MedicalExam.objects.filter(person=person).order_by("-id").values("result")[:1]),
+            f_unpaid=Exists(fines_unpaid(person=person).order_by()),
+            f_iqama=Subquery(Iqama.objects.filter(person=person).values("expiry_date")[:1]),
+            f_address=Exists(NationalAddress.objects.filter(person=person)),
+        )
+        .values_list("pk", "f_passport", "f_insurance", "f_exam", "f_unpaid", "f_iqama", "f_address")
+    )
+    passports, insurance, exams, unpaid = {}, {}, {}, set()
+    head_iqama, head_address = None, False
+    for pk, passport, until, exam, has_unpaid, iqama_expiry, address in rows:
+        if has_unpaid:
+            unpaid.add(pk)
+        if pk == head.pk:
+            head_iqama, head_address = iqama_expiry, address
+        passports[pk], exams[pk] = passport, exam
+        if until is not None:
+            insurance[pk] = until
+    iqamas, missing = {}, []
+    for m in members:
+        cached = m.person._state.fields_cache  # select_related caches a missing iqama as None
+        if "iqama" not in cached:
+            missing.append(m.person_id)
+        elif cached["iqama"] is not None:
+            iqamas[m.person_id] = cached["iqama"]
+    if missing:
+        iqamas.update({i.person_id: i for i in Iqama.objects.filter(person_id__in=missing)})
+    return Facts(
+        iqamas=iqamas,
+        head_iqama_expiry=head_iqama,
+        passport_until={k: v for k, v in passports.items() if v is not None},
+        insurance_until=insurance,
+        exam_result={k: v for k, v in exams.items() if v is not None},
+        unpaid=unpaid,
+        head_has_address=head_address,
+    )
