@@ -4,7 +4,6 @@ atomic counter, officers' approval, "this was not me", and outsiders."""
 import datetime as dt
 import io
 import re
-import uuid
 
 import pytest
 from django.test import Client
@@ -21,11 +20,8 @@ from tests.officers import officer_login
 PIN = "483920"
 
 
-@pytest.fixture(autouse=True)
-def _isolated(settings):
-    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"dev-test-{uuid.uuid4().hex}"}}
-    settings.FACE_ENGINE = "biometrics.face.ScenarioFaceEngine"
-    settings.FACE_ENGINE_SCENARIO = "match"
+# Rate-limit counters of its own per test: tests/nafath/conftest.py (autouse).
+pytestmark = pytest.mark.usefixtures("matching_face_engine")
 
 
 def _jpeg() -> bytes:
