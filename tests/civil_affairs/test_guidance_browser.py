@@ -42,15 +42,13 @@ def camera_video(tmp_path, faces_dir):
 
 
 def _launch(browser, video):
-    from tests.conftest import CHROMIUM
+    from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 
     return browser.browser_type.launch(
         executable_path=CHROMIUM,
         headless=True,
         args=[
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
+            *CHROMIUM_ARGS,
             "--use-fake-ui-for-media-stream",
             "--use-fake-device-for-media-stream",
             f"--use-file-for-fake-video-capture={video}",

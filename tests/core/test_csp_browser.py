@@ -16,19 +16,12 @@ document.addEventListener('securitypolicyviolation', function (e) {
 
 
 def _launch(browser):
-    from tests.conftest import CHROMIUM
+    from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 
     return browser.browser_type.launch(
         executable_path=CHROMIUM,
         headless=True,
-        args=[
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--use-fake-ui-for-media-stream",
-            "--use-fake-device-for-media-stream",
-        ],
+        args=[*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"],
     )
 
 
