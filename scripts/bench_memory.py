@@ -39,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
-from prodlike import free_port, fresh_database, production_env  # noqa: E402
+from prodlike import free_port, fresh_database, production_env, wait_healthy  # noqa: E402
 
 PY = str(ROOT / ".venv" / "bin" / "python")
 MB = 1024 * 1024
@@ -176,12 +176,7 @@ def main() -> int:
         cwd=ROOT, env=env, stdout=log, stderr=log,
     )  # fmt: skip
     try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/health/", timeout=2)
-                break
-            except Exception:  # noqa: BLE001
-                time.sleep(0.2)
+        wait_healthy(port, 300)
         # Warm up: every web process loads the face engine for the quick check, the worker its
         # models, with ordinary photos (600x800 JPEG of a compliant face); then each process's
         # peak is reset (clear_refs 5) so the rounds measure what the uploads add to a warm process.

@@ -19,13 +19,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from prodlike import free_port, fresh_database, production_env  # noqa: E402
+from prodlike import free_port, fresh_database, production_env, wait_healthy  # noqa: E402
 
 PY = str(ROOT / ".venv" / "bin" / "python")
 ST = str(ROOT / ".venv" / "bin" / "st")
@@ -65,12 +63,7 @@ def main() -> int:
         stderr=open(tmp / "gunicorn.log", "w"),  # noqa: SIM115
     )
     try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/health/", timeout=2)
-                break
-            except Exception:  # noqa: BLE001
-                time.sleep(0.2)
+        wait_healthy(port, 150)
         report = tmp / "report.ndjson"
         cmd = [
             ST,

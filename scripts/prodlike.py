@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 import urllib.parse
+import urllib.request
 from pathlib import Path
 
 # A fixed Fernet key for the throw-away data of a fuzz or benchmark run (never a deployment's).
@@ -58,3 +60,14 @@ def production_env(*, database_url: str, tmp: Path, name: str, **extra: str) -> 
     )
     env.update(extra)
     return env
+
+
+def wait_healthy(port: int, tries: int) -> None:
+    """Wait until the server on 127.0.0.1:port answers /health/ (tries of 0.2 s); the caller's next
+    request tells whether it came up."""
+    for _ in range(tries):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/health/", timeout=2)
+            return
+        except Exception:  # noqa: BLE001 - not up yet: connection refused, reset or a 503
+            time.sleep(0.2)
