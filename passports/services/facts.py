@@ -44,18 +44,10 @@ def load_facts(*, head: Person, members: list[FamilyMember]) -> Facts:
             f_iqama=Subquery(Iqama.objects.filter(person=person).values("expiry_date")[:1]),
             f_address=Exists(NationalAddress.objects.filter(person=person)),
         )
-        .values_list("pk", "f_passport", "f_insurance", "f_exam", "f_unpaid", "f_iqama", "f_address")
+        .values("pk", "f_passport", "f_insurance", "f_exam", "f_unpaid", "f_iqama", "f_address")
     )
-    passports, insurance, exams, unpaid = {}, {}, {}, set()
-    head_iqama, head_address = None, False
-    for pk, passport, until, exam, has_unpaid, iqama_expiry, address in rows:
-        if has_unpaid:
-            unpaid.add(pk)
-        if pk == head.pk:
-            head_iqama, head_address = iqama_expiry, address
-        passports[pk], exams[pk] = passport, exam
-        if until is not None:
-            insurance[pk] = until
+    rows = {r["pk"]: r for r in rows}
+    head_row = rows.get(head.pk, {})
     iqamas, missing = {}, []
     for m in members:
         cached = m.person._state.fields_cache  # select_related caches a missing iqama as None
@@ -67,10 +59,10 @@ def load_facts(*, head: Person, members: list[FamilyMember]) -> Facts:
         iqamas.update({i.person_id: i for i in Iqama.objects.filter(person_id__in=missing)})
     return Facts(
         iqamas=iqamas,
-        head_iqama_expiry=head_iqama,
-        passport_until={k: v for k, v in passports.items() if v is not None},
-        insurance_until=insurance,
-        exam_result={k: v for k, v in exams.items() if v is not None},
-        unpaid=unpaid,
-        head_has_address=head_address,
+        head_iqama_expiry=head_row.get("f_iqama"),
+        passport_until={pk: r["f_passport"] for pk, r in rows.items() if r["f_passport"] is not None},
+        insurance_until={pk: r["f_insurance"] for pk, r in rows.items() if r["f_insurance"] is not None},
+        exam_result={pk: r["f_exam"] for pk, r in rows.items() if r["f_exam"] is not None},
+        unpaid={pk for pk, r in rows.items() if r["f_unpaid"]},
+        head_has_address=bool(head_row.get("f_address")),
     )
