@@ -8,10 +8,28 @@ from django.db.models import Exists, Max, OuterRef, Prefetch, Subquery
 
 from core import dates
 from core.errors import NotFound
+from core.prepared import PreparedQuery
 from passports.flow import IQAMA_RENEWAL
 from passports.models import IqamaRenewal, IqamaRenewalItem
 from passports.services.eligibility import Assessment, allowed_periods, assess, load_facts
 from registry.models import FamilyMember, MedicalExam, Passport, Person
+
+# The hot pages' queries, compiled once per process (core.prepared).
+_members_by_id = PreparedQuery(
+    lambda head_id, ids: FamilyMember.objects.filter(head_id=head_id, pk__in=ids).select_related("person", "person__iqama")
+)
+_members_with_open_renewal = PreparedQuery(
+    lambda head_id: FamilyMember.objects.filter(head_id=head_id)
+    .select_related("person", "person__iqama")
+    .annotate(has_open_renewal=Exists(IqamaRenewalItem.objects.filter(member=OuterRef("pk"), is_open=True)))
+    .order_by("id")
+)
+RENEWAL_SUMMARIES = 10  # the latest requests the family page lists
+_renewal_summaries = PreparedQuery(
+    lambda head_id: IqamaRenewal.objects.filter(head_id=head_id)
+    .only("id", "reference", "status", "created_at", "head_id")
+    .order_by("-created_at", "-id")[:RENEWAL_SUMMARIES]
+)
 
 
 def dependent_list_for_head(*, head: Person):
@@ -37,7 +55,7 @@ def dependents_get_for_head(*, head: Person, dependent_ids) -> list[FamilyMember
     except (ValueError, TypeError):
         raise NotFound() from None
     # The plain members (load_facts reads their passports, insurance and the rest in one query).
-    found = {m.pk: m for m in FamilyMember.objects.filter(head=head, pk__in=ids).select_related("person", "person__iqama")}
+    found = {m.pk: m for m in _members_by_id(head_id=head.pk, ids=ids)}
     if len(found) != len(ids):
         raise NotFound()
     for m in found.values():
@@ -69,13 +87,7 @@ def family_overview_for_head(*, head: Person) -> list[FamilyRow]:
     today = dates.today()
     # The plain list (no per-row passport and insurance aggregates): load_facts reads those once.
     # Whether each dependent has an open renewal comes with the members (one query).
-    open_item = IqamaRenewalItem.objects.filter(member=OuterRef("pk"), is_open=True)
-    members = list(
-        FamilyMember.objects.filter(head=head)
-        .select_related("person", "person__iqama")
-        .annotate(has_open_renewal=Exists(open_item))
-        .order_by("id")
-    )
+    members = _members_with_open_renewal(head_id=head.pk)
     for m in members:
         m.head = head  # the signed-in head: no query per dependent
     facts = load_facts(head=head, members=members)
@@ -113,14 +125,10 @@ def renewal_list_for_head(*, head: Person):
     return _renewals().filter(head=head)
 
 
-def renewal_summaries_for_head(*, head: Person, limit: int = 10) -> list[IqamaRenewal]:
-    """The head's latest requests as the family page lists them (reference, date, status): one query,
-    none of the items, events and payment the detail page reads."""
-    return list(
-        IqamaRenewal.objects.filter(head=head)
-        .only("id", "reference", "status", "created_at", "head_id")
-        .order_by("-created_at", "-id")[:limit]
-    )
+def renewal_summaries_for_head(*, head: Person) -> list[IqamaRenewal]:
+    """The head's latest RENEWAL_SUMMARIES requests as the family page lists them (reference, date,
+    status): one query, none of the items, events and payment the detail page reads."""
+    return _renewal_summaries(head_id=head.pk)
 
 
 def renewal_get_for_head(*, head: Person, renewal_id) -> IqamaRenewal:

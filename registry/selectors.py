@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from core import dates
+from core.prepared import PreparedQuery
 from registry.models import FamilyMember, Fine, Holiday, Iqama, NationalIdCard, Person
 
 
@@ -18,15 +19,25 @@ class DocumentStatus:
     expired: bool
 
 
+# Every signed-in page's dashboard reads one of these: compiled once per process (core.prepared).
+_active_card_expiry = PreparedQuery(
+    lambda person_id: (
+        NationalIdCard.objects.filter(person_id=person_id, status=NationalIdCard.Status.ACTIVE).order_by("pk").values("expiry_date")[:1]
+    )
+)
+_iqama_expiry = PreparedQuery(lambda person_id: Iqama.objects.filter(person_id=person_id).order_by("pk").values("expiry_date")[:1])
+
+
 def person_document_status(*, person: Person) -> DocumentStatus:
     """The person's own identity document: the national ID for citizens, the iqama for residents."""
     today = dates.today()
     if person.is_citizen:
-        card = NationalIdCard.objects.filter(person=person, status=NationalIdCard.Status.ACTIVE).first()
-        expiry, window, kind = (card.expiry_date if card else None), settings.ID_RENEWAL_WINDOW_DAYS, "national_id"
+        rows = _active_card_expiry(person_id=person.pk)
+        window, kind = settings.ID_RENEWAL_WINDOW_DAYS, "national_id"
     else:
-        iqama = Iqama.objects.filter(person=person).first()
-        expiry, window, kind = (iqama.expiry_date if iqama else None), settings.IQAMA_RENEWAL_WINDOW_DAYS, "iqama"
+        rows = _iqama_expiry(person_id=person.pk)
+        window, kind = settings.IQAMA_RENEWAL_WINDOW_DAYS, "iqama"
+    expiry = rows[0]["expiry_date"] if rows else None
     days = (expiry - today).days if expiry else None
     return DocumentStatus(kind, expiry, days, days is not None and days <= window, days is not None and days < 0)
 

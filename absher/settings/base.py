@@ -111,6 +111,9 @@ DATABASES["default"].setdefault("TEST", {})
 if env("TEST_DATABASE_NAME", default=""):
     DATABASES["default"]["TEST"]["NAME"] = env("TEST_DATABASE_NAME")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# core.prepared: the hot pages' queries are compiled once per process. With this on (development and
+# the tests), every call also builds its query afresh and fails if it differs from the prepared one.
+PREPARED_QUERIES_VERIFY = env.bool("PREPARED_QUERIES_VERIFY", default=DEBUG)
 
 # --- Cache: Redis when REDIS_URL is set (it is also Celery's broker, see celery.py).
 if REDIS_URL:

@@ -29,6 +29,8 @@ biometric_keys_check(BIOMETRIC_KEYS)
 OIDC_RSA_PRIVATE_KEY = _required("OIDC_RSA_PRIVATE_KEY").replace("\\n", "\n")
 OAUTH2_PROVIDER = {**OAUTH2_PROVIDER, "OIDC_RSA_PRIVATE_KEY": OIDC_RSA_PRIVATE_KEY, "ALLOWED_REDIRECT_URI_SCHEMES": ["https"]}
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+# core.prepared's check of every prepared query against a fresh build is for development and tests.
+PREPARED_QUERIES_VERIFY = env.bool("PREPARED_QUERIES_VERIFY", default=False)
 # A sandbox (pay any bill, cross any border) must never be reachable by accident on the internet.
 SANDBOXES_ENABLED = env.bool("SANDBOXES_ENABLED", default=False)
 if SANDBOXES_ENABLED and not env.bool("ALLOW_SANDBOXES_IN_PRODUCTION", default=False):

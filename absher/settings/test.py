@@ -8,6 +8,7 @@ from .base import *
 from .base import env
 
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+PREPARED_QUERIES_VERIFY = True  # core.prepared: every prepared query is checked against a fresh build
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PRIVATE_MEDIA_ROOT = env("PRIVATE_MEDIA_ROOT", default=os.path.join(tempfile.gettempdir(), "absher-test-private"))

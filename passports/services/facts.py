@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, Max, OuterRef, Subquery
 
+from core.prepared import PreparedQuery
 from registry.models import FamilyMember, HealthInsurance, Iqama, MedicalExam, NationalAddress, Passport, Person
 from registry.selectors import fines_unpaid
 
@@ -26,13 +27,11 @@ class Facts:
     head_has_address: bool
 
 
-def load_facts(*, head: Person, members: list[FamilyMember]) -> Facts:
-    """One query for the whole family: the head and each dependent, with subqueries for what the
-    checks read. Members whose iqama was not loaded with them are read in one more query."""
-    person_ids = [m.person_id for m in members]
+def _facts_query(person_ids: list[int]):
+    """The people's rows, each with what the checks read of his records (one subquery per kind)."""
     person = OuterRef("pk")
-    rows = (
-        Person.objects.filter(pk__in=[*person_ids, head.pk])
+    return (
+        Person.objects.filter(pk__in=person_ids)
         .order_by()
         .annotate(
             f_passport=Subquery(Passport.objects.filter(person=person, current=True).order_by("-expiry_date").values("expiry_date")[:1]),
@@ -46,7 +45,16 @@ def load_facts(*, head: Person, members: list[FamilyMember]) -> Facts:
         )
         .values("pk", "f_passport", "f_insurance", "f_exam", "f_unpaid", "f_iqama", "f_address")
     )
-    rows = {r["pk"]: r for r in rows}
+
+
+_facts_rows = PreparedQuery(_facts_query)  # compiled once per family size (core.prepared)
+
+
+def load_facts(*, head: Person, members: list[FamilyMember]) -> Facts:
+    """One query for the whole family: the head and each dependent, with subqueries for what the
+    checks read. Members whose iqama was not loaded with them are read in one more query."""
+    person_ids = list(dict.fromkeys([*(m.person_id for m in members), head.pk]))
+    rows = {r["pk"]: r for r in _facts_rows(person_ids=person_ids)}
     head_row = rows.get(head.pk, {})
     iqamas, missing = {}, []
     for m in members:
