@@ -26,6 +26,8 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 from PIL import Image
 
+from .measures import image_pixels
+
 Box = tuple[int, int, int, int]  # (top, right, bottom, left), face_recognition's order
 
 
@@ -80,7 +82,7 @@ def downscale_for_detection(rgb: np.ndarray, max_side: int) -> tuple[np.ndarray,
     if max(img.size) > max_side:
         scale = max(img.size) / max_side
         img = img.resize((max(1, round(img.width / scale)), max(1, round(img.height / scale))), Image.BILINEAR)
-    return np.asarray(img), w / img.width, h / img.height
+    return image_pixels(img), w / img.width, h / img.height
 
 
 class DlibFaceEngine:

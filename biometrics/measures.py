@@ -181,12 +181,32 @@ def landmark_measures(rgb: np.ndarray, luma: np.ndarray, box, pts: np.ndarray) -
     }
 
 
+def image_pixels(img: Image.Image) -> np.ndarray:
+    """np.asarray(img) in one pass: Pillow's __array_interface__ goes through tobytes(), which
+    packs the pixels 64 KB at a time and joins the pieces (5 ms for a 1434x2333 RGB photo, 1 ms
+    this way). Same array, read-only as np.asarray's."""
+    bands = len(img.getbands())
+    if img.mode not in ("RGB", "L") or not img.width or not img.height:
+        return np.asarray(img)
+    encoder = Image._getencoder(img.mode, "raw", img.mode)
+    try:
+        encoder.setimage(img.im, (0, 0, *img.size))
+        _, status, data = encoder.encode(img.width * img.height * bands + 1)
+    finally:
+        encoder.cleanup()
+    if status != 1:  # pragma: no cover - one call packs the whole image
+        return np.asarray(img)
+    return np.frombuffer(data, dtype=np.uint8).reshape((img.height, img.width, bands)[: 2 if bands == 1 else 3])
+
+
 def decode_jpeg(jpeg: bytes) -> np.ndarray:
     return decode_jpeg_with_luma(jpeg)[0]
 
 
 def decode_jpeg_with_luma(jpeg: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """RGB pixels and their luma (Pillow's "L": 0.299 R + 0.587 G + 0.114 B), both uint8."""
+    """RGB pixels and their luma (Pillow's "L": 0.299 R + 0.587 G + 0.114 B), both uint8, at
+    the photo's full size (the landmarks, the measures and the encoding read the face there)."""
     with Image.open(io.BytesIO(jpeg), formats=["JPEG"]) as img:
-        img = img.convert("RGB")
-        return np.asarray(img), np.asarray(img.convert("L"))
+        img.load()
+        rgb = img if img.mode == "RGB" else img.convert("RGB")  # no copy of an RGB photo
+        return image_pixels(rgb), image_pixels(rgb.convert("L"))

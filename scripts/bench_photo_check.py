@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Benchmark the photo check against a plain face_recognition call, on one core.
 
-    .venv/bin/python scripts/bench_photo_check.py [--repeat 3] [--faces-dir DIR] [--quick-only]
+    .venv/bin/python scripts/bench_photo_check.py [--repeat 3] [--faces-dir DIR] [--quick-only] [--no-workers]
 
 For every shared photo (settings.FACES_DIR) it times
   * check: biometrics.check.photo_check_run on the sanitised JPEG (what the `faces`
@@ -24,6 +24,7 @@ worker's prefork pool) against 1 (goal: at least 1.8x).
 Last, the quick check of live guidance per 480 px frame (wall time and the process's CPU time)
 next to the full check (goal: median under 60 ms). --quick-only runs just that part, the full
 check timed for the ratio only (no plain call, floor or workers): about 15 s on a quiet machine.
+--no-workers skips the 2-process part (it needs two otherwise idle cores), for runs pinned to one.
 """
 
 import os
@@ -56,6 +57,7 @@ def main():
         action="store_true",
         help="only the quick check per 480 px frame, next to the full check (no plain call, floor or workers; ~15 s)",
     )
+    parser.add_argument("--no-workers", action="store_true", help="skip the worker throughput part (1 vs 2 processes)")
     args = parser.parse_args()
 
     if hasattr(os, "sched_setaffinity"):
@@ -167,7 +169,8 @@ def main():
     print("TARGET MET (>= 3x faster, same decisions)" if ok else "TARGET NOT MET")
 
     floor_bench(photos, sanitized, args.repeat, {p.name: c for p, c in zip(photos, checks, strict=True)})
-    workers_bench(photos, sanitized, on_file_check)
+    if not args.no_workers:
+        workers_bench(photos, sanitized, on_file_check)
 
     # --- the quick check of live guidance: a camera frame of about 480 px ----------------------
     quick_ok = quick_bench(photos, args.repeat, {p.name: c for p, c in zip(photos, checks, strict=True)})
