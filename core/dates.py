@@ -2,6 +2,7 @@
 
 import calendar
 import datetime as dt
+import functools
 from collections.abc import Collection, Iterable
 
 from django.utils import timezone
@@ -22,6 +23,11 @@ def hijri_iso(d: dt.date | None) -> str | None:
     """`1448-06-02`, the API's form."""
     if d is None:
         return None
+    return _hijri_iso(d if type(d) is dt.date else dt.date(d.year, d.month, d.day))
+
+
+@functools.lru_cache(maxsize=8192)  # a pure function of the day; pages show the same dates again and again
+def _hijri_iso(d: dt.date) -> str | None:
     try:
         y, m, day = hijri_parts(d)
     except (OverflowError, ValueError):

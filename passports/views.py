@@ -3,6 +3,7 @@ The selection (dependents and periods) travels in the query string and is re-che
 the request itself lives in the database from the confirmation on."""
 
 import uuid
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.api import client_ip
 from core.auth import person_required
 from core.errors import ApplicationError, NotFound
+from core.templatetags.portal import dual_date
 from passports import selectors, services
 from passports.flow import IQAMA_RENEWAL
 from passports.forms import MedicalResultForm, RenewalConfirmForm
@@ -59,19 +61,55 @@ def _query(pairs) -> str:
     return urlencode(q)
 
 
+@dataclass(frozen=True)
+class FamilyRowView:
+    """One dependent's row on the family page with every value ready to print: the template makes no
+    lookups through the models, formats no number and translates nothing per row (issue 12)."""
+
+    key: str  # the member's id, a string: the template prints it seven times a row
+    name: str
+    id_number: str
+    relation: str
+    dependent: bool  # a dependent, not a companion
+    iqama_expiry: str  # both calendars, HTML (core's dual_date)
+    passport_expiry: str
+    insurance_expiry: str
+    badge: str  # IN_PROGRESS, BLOCKED, EXPIRED, DUE, VALID
+    failed: list  # BLOCKED: the messages of what fails
+    for_review: list  # not blocked: the messages of what an officer decides
+    period_choices: list  # (months as a string, its label)
+
+
+def _family_row_view(r: selectors.FamilyRow, labels: dict) -> FamilyRowView:
+    m, a = r.member, r.assessment
+    blocked_or_open = r.badge in ("BLOCKED", "IN_PROGRESS")
+    return FamilyRowView(
+        key=str(m.pk),
+        name=m.person.name,
+        id_number=m.person.id_number,
+        relation=m.get_relation_display(),
+        dependent=m.category == "DEPENDENT",
+        iqama_expiry=dual_date(r.iqama_expiry),
+        passport_expiry=dual_date(r.passport_expiry),
+        insurance_expiry=dual_date(r.insurance_expiry),
+        badge=r.badge,
+        failed=[c.message for c in a.failed] if a is not None and r.badge == "BLOCKED" else [],
+        for_review=[c.message for c in a.for_review] if a is not None and not blocked_or_open else [],
+        period_choices=[(str(p), labels[p]) for p in r.periods],
+    )
+
+
 @person_required
 def family(request):
     rows = selectors.family_overview_for_head(head=request.person)
     # Each period's label is translated once per page, not once per dependent and period.
-    labels = {p: ngettext("%(months)s month", "%(months)s months", p) % {"months": p} for r in rows for p in r.periods}
-    for r in rows:
-        r.period_choices = [(p, labels[p]) for p in r.periods]
+    labels = {p: ngettext("%(months)s month", "%(months)s months", p) % {"months": p} for p in {p for r in rows for p in r.periods}}
     renewals = selectors.renewal_summaries_for_head(head=request.person)
     return render(
         request,
         "passports/family.html",
         {
-            "rows": rows,
+            "rows": [_family_row_view(r, labels) for r in rows],
             "renewals": renewals,
             "steps": _steps(0),
             "periods": ", ".join(str(p) for p in settings.IQAMA_PERIODS_MONTHS),
