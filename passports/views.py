@@ -25,6 +25,7 @@ from passports.forms import MedicalResultForm, RenewalConfirmForm
 from passports.models import IqamaRenewal
 from passports.services.eligibility import allowed_periods, assess, check_from_json, load_facts, rules_table
 from passports.services.medical import medical_exam_record
+from registry.models import FamilyMember
 
 STEPS = [
     gettext_lazy("Choose dependents"),
@@ -87,7 +88,7 @@ def _family_row_view(r: selectors.FamilyRow, labels: dict) -> FamilyRowView:
         key=str(m.pk),
         name=m.person.name,
         id_number=m.person.id_number,
-        relation=m.get_relation_display(),
+        relation=str(FamilyMember.Relation(m.relation).label),  # get_relation_display translates every choice
         dependent=m.category == "DEPENDENT",
         iqama_expiry=dual_date(r.iqama_expiry),
         passport_expiry=dual_date(r.passport_expiry),

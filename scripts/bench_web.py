@@ -3,13 +3,15 @@ and on the national-scale data set (seed_scale, 1,000,000 people), side by side 
 
 For each page (two bare views of the benchmark's own URL module, absher/bench_urls.py, then the
 citizen pages, the API and the officers' admin) at 1, 8 and 32 concurrent clients, the two data
-sets are measured in BENCH_ROUNDS (default 4) alternating turns that add up to BENCH_SECONDS
-(default 2) per data set, after a short warm-up: a change of load on the shared machine falls on
-both sides alike. Prints p50/p99 latency, throughput and the ratios the issue asks for, then the
-query plans (EXPLAIN ANALYZE) of every query the admin pages run, on both data sets.
+sets are measured in BENCH_ROUNDS (default 4) rounds that add up to BENCH_SECONDS (default 2) per
+page and data set, after a short warm-up. In each round every page runs one short turn on each
+data set: a change of load on the shared machine falls on every page and both sides alike, so the
+ratios between pages and between the data sets compare figures taken in the same rounds. Prints
+p50/p99 latency, throughput and the ratios the issue asks for, then the query plans (EXPLAIN
+ANALYZE) of every query the admin pages run, on both data sets.
 
-Environment: BENCH_SECONDS (seconds per point, default 2), BENCH_ROUNDS (alternating turns per
-point, default 4), BENCH_CLIENTS (default "1,8,32"),
+Environment: BENCH_SECONDS (seconds per point, default 2), BENCH_ROUNDS (rounds of turns,
+default 4), BENCH_CLIENTS (default "1,8,32"),
 BENCH_DEMO_DB (default absher_scale_demo), BENCH_SCALE_DB (default absher_scale_1m),
 BENCH_PEOPLE (people of the scale data set when it must be built, default 1000000),
 BENCH_PAGES (comma-separated page names to run, default all), BENCH_EXPLAIN=0 to skip the plans.
@@ -358,16 +360,20 @@ def main() -> None:
                 if status != 200:
                     print(f"  !! {name} on {label}: HTTP {status} {body[:200]!r}")
         for clients in CLIENTS:
-            for name, who, tmpl in pages:
-                # ROUNDS short turns, demo and 1M alternating, merged: both sides see the same load.
-                turns = {label: [] for label in DBS}
-                for _ in range(ROUNDS):
+            # ROUNDS rounds; in each, every page runs a short turn on each data set, and the turns are
+            # merged: a change of load on the shared machine falls on every page and on both sides
+            # alike, so the ratios between pages (the dashboard against the bare view with a session)
+            # and between the data sets compare figures taken in the same rounds.
+            turns = {(name, label): [] for name, _w, _t in pages for label in DBS}
+            for _ in range(ROUNDS):
+                for name, who, tmpl in pages:
                     for label in DBS:
                         prep = preps[label]
                         path = tmpl.format(**prep["vars"])
-                        turns[label].append(point(PORTS[label], path, headers_for(who, prep), clients, SECONDS / ROUNDS))
+                        turns[(name, label)].append(point(PORTS[label], path, headers_for(who, prep), clients, SECONDS / ROUNDS))
+            for name, _who, _tmpl in pages:
                 for label in DBS:
-                    results[(name, clients, label)] = merge(turns[label])
+                    results[(name, clients, label)] = merge(turns[(name, label)])
                 d, m = results[(name, clients, "demo")], results[(name, clients, "1M")]
                 print(
                     f"  {clients:>2} clients  {name:38} demo p50 {d['p50']:8.1f} ms p99 {d['p99']:8.1f} {d['rps']:7.1f}/s"

@@ -1,3 +1,5 @@
+import datetime as dt
+import functools
 from decimal import Decimal
 
 from django import template
@@ -21,6 +23,13 @@ def _date_bdi(text: str):
 @register.filter
 def dual_date(value):
     """`1448/06/02 هـ — 2026/11/22`: Hijri (Umm al-Qura) and Gregorian side by side."""
+    if type(value) is dt.date:  # a day shows the same in a language: formatted once (pages list many)
+        return _dual_date_html(value, translation.get_language())
+    return _date_bdi(dates.dual_date(value))
+
+
+@functools.lru_cache(maxsize=8192)
+def _dual_date_html(value: dt.date, language: str | None):
     return _date_bdi(dates.dual_date(value))
 
 
