@@ -188,12 +188,15 @@ def image_pixels(img: Image.Image) -> np.ndarray:
     bands = len(img.getbands())
     if img.mode not in ("RGB", "L") or not img.width or not img.height:
         return np.asarray(img)
-    encoder = Image._getencoder(img.mode, "raw", img.mode)
-    try:
-        encoder.setimage(img.im, (0, 0, *img.size))
-        _, status, data = encoder.encode(img.width * img.height * bands + 1)
-    finally:
-        encoder.cleanup()
+    try:  # Pillow's raw encoder (private API; Pillow is pinned in uv.lock): any change falls back
+        encoder = Image._getencoder(img.mode, "raw", img.mode)
+        try:
+            encoder.setimage(img.im, (0, 0, *img.size))
+            _, status, data = encoder.encode(img.width * img.height * bands + 1)
+        finally:
+            encoder.cleanup()
+    except Exception:  # noqa: BLE001  # pragma: no cover - only a Pillow upgrade gets here
+        return np.asarray(img)
     if status != 1:  # pragma: no cover - one call packs the whole image
         return np.asarray(img)
     return np.frombuffer(data, dtype=np.uint8).reshape((img.height, img.width, bands)[: 2 if bands == 1 else 3])
