@@ -89,6 +89,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # {% url %} of a fixed name reversed once per process (core/templatetags/cached_url.py)
+            "builtins": ["core.templatetags.cached_url"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
