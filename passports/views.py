@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -78,10 +79,10 @@ class FamilyRowView:
     badge: str  # IN_PROGRESS, BLOCKED, EXPIRED, DUE, VALID
     failed: list  # BLOCKED: the messages of what fails
     for_review: list  # not blocked: the messages of what an officer decides
-    period_choices: list  # (months as a string, its label)
+    period_options: str  # the period select's <option>s (HTML, made once per set of periods)
 
 
-def _family_row_view(r: selectors.FamilyRow, labels: dict) -> FamilyRowView:
+def _family_row_view(r: selectors.FamilyRow, options: dict) -> FamilyRowView:
     m, a = r.member, r.assessment
     blocked_or_open = r.badge in ("BLOCKED", "IN_PROGRESS")
     return FamilyRowView(
@@ -96,21 +97,28 @@ def _family_row_view(r: selectors.FamilyRow, labels: dict) -> FamilyRowView:
         badge=r.badge,
         failed=[c.message for c in a.failed] if a is not None and r.badge == "BLOCKED" else [],
         for_review=[c.message for c in a.for_review] if a is not None and not blocked_or_open else [],
-        period_choices=[(str(p), labels[p]) for p in r.periods],
+        period_options=options[tuple(r.periods)],
     )
 
 
 @person_required
 def family(request):
     rows = selectors.family_overview_for_head(head=request.person)
-    # Each period's label is translated once per page, not once per dependent and period.
-    labels = {p: ngettext("%(months)s month", "%(months)s months", p) % {"months": p} for p in {p for r in rows for p in r.periods}}
+    # Each set of periods' options is made once per page (each label translated once), not per dependent.
+    options = {
+        periods: format_html_join(
+            "",
+            '<option value="{}">{}</option>',
+            ((p, ngettext("%(months)s month", "%(months)s months", p) % {"months": p}) for p in periods),
+        )
+        for periods in {tuple(r.periods) for r in rows}
+    }
     renewals = selectors.renewal_summaries_for_head(head=request.person)
     return render(
         request,
         "passports/family.html",
         {
-            "rows": [_family_row_view(r, labels) for r in rows],
+            "rows": [_family_row_view(r, options) for r in rows],
             "renewals": renewals,
             "steps": _steps(0),
             "periods": ", ".join(str(p) for p in settings.IQAMA_PERIODS_MONTHS),
