@@ -111,9 +111,7 @@ class PreparedQuery:
             raise PreparedQueryError("a prepared query returns model instances or .values() dicts")
         compiler = qs.query.get_compiler(using=qs.db)
         sql, params = compiler.as_sql()
-        slots = tuple(
-            (pos, *where[p]) for pos, p in enumerate(params) if type(p) is int and p in where
-        )
+        slots = tuple((pos, *where[p]) for pos, p in enumerate(params) if type(p) is int and p in where)
         if len(slots) != len(where):
             missing = sorted({where[s][0] for s in where} - {name for _pos, name, _i in slots})
             raise PreparedQueryError(f"arguments {missing} did not reach the query's parameters (used outside a lookup?)")

@@ -19,16 +19,20 @@ _members_by_id = PreparedQuery(
     lambda head_id, ids: FamilyMember.objects.filter(head_id=head_id, pk__in=ids).select_related("person", "person__iqama")
 )
 _members_with_open_renewal = PreparedQuery(
-    lambda head_id: FamilyMember.objects.filter(head_id=head_id)
-    .select_related("person", "person__iqama")
-    .annotate(has_open_renewal=Exists(IqamaRenewalItem.objects.filter(member=OuterRef("pk"), is_open=True)))
-    .order_by("id")
+    lambda head_id: (
+        FamilyMember.objects.filter(head_id=head_id)
+        .select_related("person", "person__iqama")
+        .annotate(has_open_renewal=Exists(IqamaRenewalItem.objects.filter(member=OuterRef("pk"), is_open=True)))
+        .order_by("id")
+    )
 )
 RENEWAL_SUMMARIES = 10  # the latest requests the family page lists
 _renewal_summaries = PreparedQuery(
-    lambda head_id: IqamaRenewal.objects.filter(head_id=head_id)
-    .only("id", "reference", "status", "created_at", "head_id")
-    .order_by("-created_at", "-id")[:RENEWAL_SUMMARIES]
+    lambda head_id: (
+        IqamaRenewal.objects.filter(head_id=head_id)
+        .only("id", "reference", "status", "created_at", "head_id")
+        .order_by("-created_at", "-id")[:RENEWAL_SUMMARIES]
+    )
 )
 
 
