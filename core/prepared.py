@@ -34,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
@@ -51,7 +52,7 @@ class PreparedQueryError(Exception):
 
 @dataclass(frozen=True)
 class _Compiled:
-    sql: str
+    sql: str | None  # None: the query matches nothing whatever the values (Django's EmptyResultSet)
     params: tuple  # the parameters with the sentinels in place
     slots: tuple  # (position, argument name, index in the list or None) of each sentinel
     compiler: object  # the SQL compiler, set up (select, klass_info, annotations)
@@ -71,6 +72,8 @@ class PreparedQuery:
             compiled = self._compile(args)
             if len(self._compiled) < MAX_SHAPES:
                 self._compiled[shape] = compiled
+        if compiled.sql is None:  # matches nothing whatever the values (an empty list in an `in`)
+            return []
         params = list(compiled.params)
         for position, name, index in compiled.slots:
             params[position] = args[name] if index is None else args[name][index]
@@ -87,6 +90,8 @@ class PreparedQuery:
         for name, value in sorted(args.items()):
             if isinstance(value, bool) or not isinstance(value, int | list | tuple):
                 raise PreparedQueryError(f"argument {name!r} must be an int or a list of ints, not {type(value).__name__}")
+            if not isinstance(value, int) and not all(type(v) is int for v in value):
+                raise PreparedQueryError(f"argument {name!r} must be an int or a list of ints")
             shape.append((name, None if isinstance(value, int) else len(value)))
         return tuple(shape)
 
@@ -110,7 +115,10 @@ class PreparedQuery:
         if qs._iterable_class not in (ModelIterable, ValuesIterable):
             raise PreparedQueryError("a prepared query returns model instances or .values() dicts")
         compiler = qs.query.get_compiler(using=qs.db)
-        sql, params = compiler.as_sql()
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:  # as Django's own evaluation: no query, no rows
+            return _Compiled(None, (), (), compiler, qs.db, None)
         slots = tuple((pos, *where[p]) for pos, p in enumerate(params) if type(p) is int and p in where)
         if len(slots) != len(where):
             missing = sorted({where[s][0] for s in where} - {name for _pos, name, _i in slots})

@@ -90,7 +90,16 @@ def test_a_build_that_reads_anything_else_fails_under_verification():
         assert len(leaky(person_id=person.pk)) == 1  # what verification is there to catch
 
 
-@pytest.mark.parametrize("value", ["12", 1.5, None, True])
+def test_an_empty_list_matches_nothing_without_a_query():
+    by_ids = PreparedQuery(lambda head_id, ids: FamilyMember.objects.filter(head_id=head_id, pk__in=ids))
+    head, members = family(2)
+    with CaptureQueriesContext(connection) as ctx:
+        assert by_ids(head_id=head.pk, ids=[]) == list(FamilyMember.objects.filter(head_id=head.pk, pk__in=[])) == []
+    assert len(ctx.captured_queries) == 0
+    assert [m.pk for m in by_ids(head_id=head.pk, ids=[members[1].pk])] == [members[1].pk]
+
+
+@pytest.mark.parametrize("value", ["12", 1.5, None, True, [1, "2"], [None]])
 def test_arguments_are_ints_or_lists_of_ints(value):
     q = PreparedQuery(lambda person_id: Iqama.objects.filter(person_id=person_id).values("pk"))
     with pytest.raises(PreparedQueryError, match="must be an int"):
