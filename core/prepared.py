@@ -16,7 +16,8 @@ Django's ModelIterable (select_related caches, annotations, deferred fields).
 
 Rules for `build`:
   * every argument is an int or a list of ints (ids); a list's length is part of the shape
-    (one compiled text per length, up to MAX_SHAPES per query);
+    (one compiled text per length, up to MAX_SHAPES per query); pass each id once (Django's `in`
+    drops repeats, so a list with repeats would not match the fresh build under verification);
   * nothing else may vary: `build` must not read the clock, settings that change or the
     request. Whatever else it puts in the query is frozen at the first call.
 Under settings.PREPARED_QUERIES_VERIFY (on in the tests) every call also builds the query from
@@ -88,11 +89,10 @@ class PreparedQuery:
     def _shape(args: dict) -> tuple:
         shape = []
         for name, value in sorted(args.items()):
-            if isinstance(value, bool) or not isinstance(value, int | list | tuple):
-                raise PreparedQueryError(f"argument {name!r} must be an int or a list of ints, not {type(value).__name__}")
-            if not isinstance(value, int) and not all(type(v) is int for v in value):
-                raise PreparedQueryError(f"argument {name!r} must be an int or a list of ints")
-            shape.append((name, None if isinstance(value, int) else len(value)))
+            scalar = isinstance(value, int) and not isinstance(value, bool)
+            if not scalar and not (isinstance(value, list | tuple) and all(type(v) is int for v in value)):
+                raise PreparedQueryError(f"argument {name!r} must be an int or a list of ints, not {value!r:.60}")
+            shape.append((name, None if scalar else len(value)))
         return tuple(shape)
 
     def _compile(self, args: dict) -> _Compiled:
