@@ -3,7 +3,6 @@ The selection (dependents and periods) travels in the query string and is re-che
 the request itself lives in the database from the confirmation on."""
 
 import uuid
-from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -11,22 +10,19 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.api import client_ip
 from core.auth import person_required
 from core.errors import ApplicationError, NotFound
-from core.templatetags.portal import dual_date
-from passports import selectors, services
+from passports import presenters, selectors, services
 from passports.flow import IQAMA_RENEWAL
 from passports.forms import MedicalResultForm, RenewalConfirmForm
 from passports.models import IqamaRenewal
 from passports.services.eligibility import allowed_periods, assess, check_from_json, load_facts, rules_table
 from passports.services.medical import medical_exam_record
-from registry.models import FamilyMember
 
 STEPS = [
     gettext_lazy("Choose dependents"),
@@ -63,62 +59,15 @@ def _query(pairs) -> str:
     return urlencode(q)
 
 
-@dataclass(frozen=True)
-class FamilyRowView:
-    """One dependent's row on the family page with every value ready to print: the template makes no
-    lookups through the models, formats no number and translates nothing per row (issue 12)."""
-
-    key: str  # the member's id, a string: the template prints it seven times a row
-    name: str
-    id_number: str
-    relation: str
-    dependent: bool  # a dependent, not a companion
-    iqama_expiry: str  # both calendars, HTML (core's dual_date)
-    passport_expiry: str
-    insurance_expiry: str
-    badge: str  # IN_PROGRESS, BLOCKED, EXPIRED, DUE, VALID
-    failed: list  # BLOCKED: the messages of what fails
-    for_review: list  # not blocked: the messages of what an officer decides
-    period_options: str  # the period select's <option>s (HTML, made once per set of periods)
-
-
-def _family_row_view(r: selectors.FamilyRow, options: dict) -> FamilyRowView:
-    m, a = r.member, r.assessment
-    blocked_or_open = r.badge in ("BLOCKED", "IN_PROGRESS")
-    return FamilyRowView(
-        key=str(m.pk),
-        name=m.person.name,
-        id_number=m.person.id_number,
-        relation=str(FamilyMember.Relation(m.relation).label),  # get_relation_display translates every choice
-        dependent=m.category == "DEPENDENT",
-        iqama_expiry=dual_date(r.iqama_expiry),
-        passport_expiry=dual_date(r.passport_expiry),
-        insurance_expiry=dual_date(r.insurance_expiry),
-        badge=r.badge,
-        failed=[c.message for c in a.failed] if a is not None and r.badge == "BLOCKED" else [],
-        for_review=[c.message for c in a.for_review] if a is not None and not blocked_or_open else [],
-        period_options=options[tuple(r.periods)],
-    )
-
-
 @person_required
 def family(request):
-    rows = selectors.family_overview_for_head(head=request.person)
-    # Each set of periods' options is made once per page (each label translated once), not per dependent.
-    options = {
-        periods: format_html_join(
-            "",
-            '<option value="{}">{}</option>',
-            ((p, ngettext("%(months)s month", "%(months)s months", p) % {"months": p}) for p in periods),
-        )
-        for periods in {tuple(r.periods) for r in rows}
-    }
+    rows = presenters.family_rows(selectors.family_overview_for_head(head=request.person))
     renewals = selectors.renewal_summaries_for_head(head=request.person)
     return render(
         request,
         "passports/family.html",
         {
-            "rows": [_family_row_view(r, options) for r in rows],
+            "rows": rows,
             "renewals": renewals,
             "steps": _steps(0),
             "periods": ", ".join(str(p) for p in settings.IQAMA_PERIODS_MONTHS),
@@ -154,12 +103,12 @@ def checks(request):
         request,
         "passports/checks.html",
         {
-            "assessments": assessments,
+            "assessments": [presenters.assessment_view(a) for a in assessments],
             "all_eligible": len(eligible_pairs) == len(assessments),
             "query": _query(pairs),
             "eligible_query": _query(eligible_pairs) if eligible_pairs else "",
             "any_review": any(a.needs_review for a in assessments),
-            "rules": rules_table(),
+            "rules": presenters.rules_rows_html(rules_table()),
             "steps": _steps(1),
         },
     )

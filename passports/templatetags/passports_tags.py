@@ -1,6 +1,7 @@
 from django import template
 
 from core import transitions
+from passports.presenters import check_item_html
 
 register = template.Library()
 
@@ -18,12 +19,6 @@ def can(obj, action):
 
 
 @register.filter
-def checks_open(checks):
-    """The checks to show first: failed, or waiting for an officer (the checks page lists them before the rest)."""
-    return [c for c in checks if not c.ok]
-
-
-@register.filter
-def checks_met(checks):
-    """The checks met outright (folded into one "N conditions met" line)."""
-    return [c for c in checks if c.ok]
+def check_item(check):
+    """One condition as the checks page shows it (passports.presenters.check_item_html)."""
+    return check_item_html(check)
