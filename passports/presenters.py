@@ -133,47 +133,84 @@ def assessment_view(a: Assessment) -> AssessmentView:
 
 @dataclass(frozen=True)
 class FamilyRowView:
-    """One dependent's row on the family page with every value ready to print: the template makes no
-    lookups through the models, formats no number and translates nothing per row."""
+    """One dependent's row on the family page, ready to print: `html` is the whole <tr>."""
 
-    key: str  # the member's id, a string: the template prints it seven times a row
-    name: str
-    id_number: str
-    relation: str
-    dependent: bool  # a dependent, not a companion
-    iqama_expiry: str  # both calendars, HTML (core's dual_date)
-    passport_expiry: str
-    insurance_expiry: str
+    key: str  # the member's id
     badge: str  # IN_PROGRESS, BLOCKED, EXPIRED, DUE, VALID
-    failed: list  # BLOCKED: the messages of what fails
-    for_review: list  # not blocked: the messages of what an officer decides
-    period_options: str  # the period select's <option>s (HTML, made once per set of periods)
+    html: str
 
 
 def family_rows(rows: list[selectors.FamilyRow]) -> list[FamilyRowView]:
-    """The family page's rows; each set of periods' options is made once per page (each label
-    translated once), not per dependent."""
+    """The family page's rows. What every row repeats (the cell labels, the badges, each set of
+    periods' <option>s) is made once per page, each label translated once; a row is one format_html."""
     options = {
         periods: format_html_join("", '<option value="{}">{}</option>', ((p, months_label(p)) for p in periods))
         for periods in {tuple(r.periods) for r in rows}
     }
-    return [_family_row_view(r, options) for r in rows]
+    labels = {
+        "relation": _("Relation"),
+        "iqama": _("Iqama expiry"),
+        "passport": _("Passport expiry"),
+        "insurance": _("Insurance expiry"),
+        "status": _("Status"),
+        "period": _("Period"),
+        "dependent": _("Dependent"),
+        "companion": _("Companion"),
+        "review": _("Officer review"),
+    }
+    badges = {
+        "IN_PROGRESS": format_html('<span class="status status-warn">{}</span>', _("Renewal in progress")),
+        "BLOCKED": format_html('<span class="status status-bad">{}</span>', _("Blocked")),
+        "EXPIRED": format_html('<span class="status status-bad">{}</span>', _("Expired: renew now")),
+        "DUE": format_html('<span class="status status-warn">{}</span>', _("Due for renewal")),
+        "VALID": format_html('<span class="status status-ok">{}</span>', _("Valid")),
+    }
+    return [_family_row_view(r, options[tuple(r.periods)], labels, badges) for r in rows]
 
 
-def _family_row_view(r: selectors.FamilyRow, options: dict) -> FamilyRowView:
+def _reasons(messages: list[str]) -> SafeString:
+    return format_html('<ul class="badge-reasons">{}</ul>', format_html_join("", "<li>{}</li>", ((m,) for m in messages)))
+
+
+def _family_row_view(r: selectors.FamilyRow, options: str, t: dict, badges: dict) -> FamilyRowView:
     m, a = r.member, r.assessment
-    blocked_or_open = r.badge in ("BLOCKED", "IN_PROGRESS")
-    return FamilyRowView(
-        key=str(m.pk),
+    key = str(m.pk)
+    status = badges.get(r.badge, badges["VALID"])
+    if r.badge == "BLOCKED" and a is not None:
+        status = format_html("{}\n            {}", status, _reasons([c.message for c in a.failed]))
+    if a is not None and r.badge not in ("BLOCKED", "IN_PROGRESS") and a.for_review:
+        review = format_html('<span class="status status-warn" data-testid="review-{}">{}</span>', key, t["review"])
+        status = format_html("{}\n          <br>{}\n            {}", status, review, _reasons([c.message for c in a.for_review]))
+    html = format_html(
+        '<tr data-testid="dependent-{key}">\n'
+        '        <td class="pick"><input type="checkbox" name="d" value="{key}" id="d{key}" data-testid="select-{key}"{disabled}></td>\n'
+        '        <td class="row-title"><label for="d{key}">{name}</label><br><span class="muted ltr">{id_number}</span></td>\n'
+        '        <td data-label="{t_relation}">{relation}<br><span class="muted">{category}</span></td>\n'
+        '        <td data-label="{t_iqama}">{iqama}</td>\n'
+        '        <td data-label="{t_passport}">{passport}</td>\n'
+        '        <td data-label="{t_insurance}">{insurance}</td>\n'
+        '        <td class="status-cell" data-label="{t_status}" data-testid="badge-{key}" data-badge="{badge}">\n'
+        "          {status}\n"
+        "        </td>\n"
+        '        <td data-label="{t_period}"><select name="m{key}" data-testid="months-{key}" aria-label="{t_period}">{options}</select></td>\n'
+        "      </tr>",
+        key=key,
+        disabled=mark_safe(" disabled") if r.badge == "IN_PROGRESS" else "",
         name=m.person.name,
         id_number=m.person.id_number,
         relation=relation_label(m),
-        dependent=m.category == "DEPENDENT",
-        iqama_expiry=dual_date(r.iqama_expiry),
-        passport_expiry=dual_date(r.passport_expiry),
-        insurance_expiry=dual_date(r.insurance_expiry),
+        category=t["dependent"] if m.category == "DEPENDENT" else t["companion"],
+        iqama=dual_date(r.iqama_expiry),
+        passport=dual_date(r.passport_expiry) or "—",
+        insurance=dual_date(r.insurance_expiry) or "—",
         badge=r.badge,
-        failed=[c.message for c in a.failed] if a is not None and r.badge == "BLOCKED" else [],
-        for_review=[c.message for c in a.for_review] if a is not None and not blocked_or_open else [],
-        period_options=options[tuple(r.periods)],
+        status=status,
+        options=options,
+        t_relation=t["relation"],
+        t_iqama=t["iqama"],
+        t_passport=t["passport"],
+        t_insurance=t["insurance"],
+        t_status=t["status"],
+        t_period=t["period"],
     )
+    return FamilyRowView(key=key, badge=r.badge, html=html)

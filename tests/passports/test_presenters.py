@@ -90,3 +90,57 @@ def test_rules_rows_show_every_rule():
     assert html.count("<tr>") == len(rules)
     assert all(r.label in html or r.label.replace("'", "&#x27;") in html for r in rules)
     assert 'data-label="Figure"' in html and 'data-label="Source"' in html
+
+
+def _row(badge, checks=(), *, name_en="Resident <b>1</b>", periods=(3, 6, 12)):
+    """A family row without the database: an unsaved member and an assessment holding `checks`."""
+    import datetime as dt
+
+    from passports.selectors import FamilyRow
+    from passports.services.eligibility import Assessment
+    from registry.models import FamilyMember, Person
+
+    dep = Person(id_number="2123456789", name_ar="مقيم", name_en=name_en, kind="resident", birth_date=dt.date(2008, 1, 1))
+    member = FamilyMember(pk=7, person=dep, relation="SON")
+    assessment = Assessment(member=member, months=periods[0], quote=None, checks=tuple(checks))
+    day = dt.date(2026, 12, 1)
+    return FamilyRow(
+        member=member,
+        iqama_expiry=day,
+        passport_expiry=None,
+        insurance_expiry=day,
+        badge=badge,
+        assessment=assessment,
+        periods=list(periods),
+    )
+
+
+def test_a_family_row_is_escaped_and_labelled_once():
+    from passports.presenters import family_rows
+
+    with translation.override("en"):
+        [row] = family_rows([_row("DUE")])
+    assert row.key == "7" and row.badge == "DUE"
+    assert "Resident &lt;b&gt;1&lt;/b&gt;" in row.html and "<b>1</b>" not in row.html
+    assert 'data-testid="badge-7" data-badge="DUE"' in row.html and "Due for renewal" in row.html
+    assert 'data-testid="select-7">' in row.html and "disabled" not in row.html
+    assert '<td data-label="Passport expiry">—</td>' in row.html
+    assert row.html.count("<option ") == 3 and '<option value="12">12 months</option>' in row.html
+
+
+def test_a_blocked_row_lists_what_fails_and_a_review_row_what_an_officer_decides():
+    from passports.presenters import family_rows
+
+    with translation.override("en"):
+        blocked, review, busy = family_rows(
+            [
+                _row("BLOCKED", [Check("REPORTED_ABSENT", False, {}), Check("OUTSIDE_KINGDOM", True, {})]),
+                _row("DUE", [Check("PROOF_OF_STUDY", True, {"limit": 25, "adult": 21}, review=True)]),
+                _row("IN_PROGRESS", [Check("PROOF_OF_STUDY", True, {"limit": 25, "adult": 21}, review=True)]),
+            ]
+        )
+    assert "Blocked" in blocked.html and blocked.html.count('<ul class="badge-reasons"><li>') == 1
+    assert "reported absent" in blocked.html.lower() and "Officer review" not in blocked.html
+    assert 'data-testid="review-7"' in review.html and "A son aged 21 to 25" in review.html
+    assert "Renewal in progress" in busy.html and 'data-testid="select-7" disabled>' in busy.html
+    assert "review-7" not in busy.html
