@@ -31,6 +31,22 @@ FIX_LINK_LABELS = {
 FIX_LINK_DEFAULT = gettext_lazy("How to register an address")
 
 
+def stepper_html(steps: list[tuple[str, str]]) -> SafeString:
+    """The steps of the renewal as the stepper shows them ([(label, "done" | "current" | "")]),
+    made once per process for each step and language (every page of the renewal prints it)."""
+    return _stepper_cached(tuple((str(label), state) for label, state in steps), get_language())
+
+
+@functools.lru_cache(maxsize=64)
+def _stepper_cached(steps: tuple, language) -> SafeString:
+    items = format_html_join(
+        "",
+        '<li class="{}"{}>{}</li>',
+        ((state, mark_safe(' aria-current="step"') if state == "current" else "", label) for label, state in steps),
+    )
+    return format_html('<ol class="stepper" aria-label="{}">{}</ol>', _("Steps"), items)
+
+
 def relation_label(member: FamilyMember) -> str:
     """The relation's label from its choice (get_relation_display translates every choice per call)."""
     return str(FamilyMember.Relation(member.relation).label)

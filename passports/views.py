@@ -34,7 +34,8 @@ STEPS = [
 
 
 def _steps(current: int):
-    return [(label, "done" if i < current else "current" if i == current else "") for i, label in enumerate(STEPS)]
+    """The renewal's stepper (HTML) with `current` the step shown."""
+    return presenters.stepper_html([(label, "done" if i < current else "current" if i == current else "") for i, label in enumerate(STEPS)])
 
 
 def _selection(request):

@@ -144,3 +144,17 @@ def test_a_blocked_row_lists_what_fails_and_a_review_row_what_an_officer_decides
     assert 'data-testid="review-7"' in review.html and "A son aged 21 to 25" in review.html
     assert "Renewal in progress" in busy.html and 'data-testid="select-7" disabled>' in busy.html
     assert "review-7" not in busy.html
+
+
+def test_the_stepper_marks_the_current_step_in_each_language():
+    from passports.presenters import stepper_html
+
+    steps = [("One", "done"), ("Two", "current"), ("Three", "")]
+    with translation.override("en"):
+        en = stepper_html(steps)
+    with translation.override("ar"):
+        ar = stepper_html(steps)
+    assert en.startswith('<ol class="stepper" aria-label="Steps">')
+    assert '<li class="done">One</li><li class="current" aria-current="step">Two</li><li class="">Three</li>' in en
+    assert 'aria-label="Steps"' not in ar and en != ar
+    assert stepper_html([("One", "current"), ("Two", ""), ("Three", "")]).count("aria-current") == 1
