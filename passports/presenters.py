@@ -63,8 +63,11 @@ def check_item_html(c: Check) -> SafeString:
     A pure function of the check, the language and what its link reverses against (the URLconf,
     the script prefix, whether sandboxes are on): made once per process for each such key (the
     same conditions recur across dependents and families; only a few carry a dependent's id)."""
+    # A dependent's id only goes into a fix link, and a condition met outright has none: the met
+    # medical exam of every dependent of the country is one entry, not one each.
+    params = {k: v for k, v in c.params.items() if k != "dependent"} if c.ok else c.params
     try:
-        key = (c.code, c.passed, c.review, tuple(sorted(c.params.items())))
+        key = (c.code, c.passed, c.review, tuple(sorted(params.items())))
         hash(key)
     except TypeError:  # a parameter that is not hashable (none today): made each time
         return _check_item_html(c)

@@ -158,3 +158,15 @@ def test_the_stepper_marks_the_current_step_in_each_language():
     assert '<li class="done">One</li><li class="current" aria-current="step">Two</li><li class="">Three</li>' in en
     assert 'aria-label="Steps"' not in ar and en != ar
     assert stepper_html([("One", "current"), ("Two", ""), ("Three", "")]).count("aria-current") == 1
+
+
+def test_a_met_condition_is_one_entry_whatever_the_dependent():
+    from passports.presenters import _check_item_cached
+
+    _check_item_cached.cache_clear()
+    a = check_item_html(Check("MEDICAL_EXAM", True, {"dependent": 1}))
+    b = check_item_html(Check("MEDICAL_EXAM", True, {"dependent": 2}))
+    assert a == b and _check_item_cached.cache_info().currsize == 1
+    check_item_html(Check("MEDICAL_EXAM", False, {"dependent": 1}))
+    check_item_html(Check("MEDICAL_EXAM", False, {"dependent": 2}))
+    assert _check_item_cached.cache_info().currsize == 3
