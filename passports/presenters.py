@@ -105,7 +105,7 @@ def _check_item_html(c: Check) -> SafeString:
 
 
 def checks_html(checks) -> SafeString:
-    return mark_safe("\n".join(check_item_html(c) for c in checks))  # each item is format_html's, escaped
+    return format_html_join("\n", "{}", ((check_item_html(c),) for c in checks))
 
 
 def rules_rows_html(rules) -> SafeString:
